@@ -1,0 +1,110 @@
+"""Public tests of assignment 01. Run them with ``pytest`` in this folder.
+
+Each test checks one task; the summary at the end has one line per task.
+"""
+
+import torch
+
+from autograder.testing import expect_close, expect_floats, expect_tensor, task
+
+# The lecture's observations: inputs x and observed outputs y.
+X = torch.tensor([round(0.1 * i, 1) for i in range(1, 26)])
+Y = torch.tensor([0.27, 0.3, 0.38, 0.36, 0.39, 0.42, 0.45, 0.40, 0.45, 0.54, 0.57, 0.6, 0.60,
+                  0.66, 0.69, 0.72, 0.75, 0.78, 0.81, 0.84, 0.87, 0.90, 0.93, 0.96, 0.99])  # fmt: skip
+
+
+def mse_gradient(x, y, w, b):
+    """[dL/dw, dL/db] of the mean squared error, by autograd in float64 (the test's oracle)."""
+    params = torch.tensor([w, b], dtype=torch.float64, requires_grad=True)
+    loss = ((params[0] * x.double() + params[1] - y.double()) ** 2).mean()
+    loss.backward()
+    return params.grad
+
+
+@task("model", points=1)
+def test_model_is_a_line(submission):
+    """model(x, w, b) computes w * x + b."""
+    y_hat = submission.model(X, 0.5, 0.1)
+    expect_close(y_hat, 0.5 * X + 0.1)
+
+
+@task("model", points=1)
+def test_model_takes_tensor_parameters_and_keeps_the_shape(submission):
+    """model keeps the shape of x and takes w and b as 0-d tensors."""
+    x = X.reshape(5, 5)
+    y_hat = submission.model(x, torch.tensor(-2.0), torch.tensor(3.0))
+    expect_close(y_hat, -2.0 * x + 3.0)
+
+
+@task("loss_fn", points=2)
+def test_loss_fn_is_the_mean_squared_error(submission):
+    """loss_fn is the mean of the squared differences, a 0-d tensor."""
+    y_hat = 0.5 * X + 0.1
+    loss = submission.loss_fn(y_hat, Y)
+    expect_close(loss, ((y_hat - Y) ** 2).mean())
+
+
+@task("loss_fn", points=1)
+def test_loss_fn_of_a_constant_offset_is_its_square(submission):
+    """Predictions that are all 0.5 too high have a loss of 0.25."""
+    expect_close(submission.loss_fn(Y + 0.5, Y), torch.tensor(0.25))
+
+
+@task("dloss_fn", points=2)
+def test_dloss_fn_is_twice_the_difference(submission):
+    """dloss_fn gives 2 * (y_hat - y) for every sample."""
+    y_hat = 0.5 * X + 0.1
+    expect_close(submission.dloss_fn(y_hat, Y), 2 * (y_hat - Y))
+
+
+@task("dmodel_dw", points=1)
+def test_dmodel_dw_is_x(submission):
+    """dmodel_dw is x, the input."""
+    expect_close(submission.dmodel_dw(X, 0.5, 0.1), X)
+
+
+@task("dmodel_db", points=1)
+def test_dmodel_db_is_one(submission):
+    """dmodel_db is 1 for every sample."""
+    derivative = submission.dmodel_db(X, 0.5, 0.1)
+    if isinstance(derivative, torch.Tensor):
+        derivative = torch.broadcast_to(expect_tensor(derivative), X.shape)
+        expect_close(derivative, torch.ones_like(X))
+    else:
+        expect_close(derivative, 1.0)
+
+
+@task("grad_fn", points=2)
+def test_grad_fn_matches_autograd_on_the_lecture_data(submission):
+    """grad_fn gives [dL/dw, dL/db], averaged over the samples."""
+    w, b = 0.5, 0.1
+    y_hat = w * X + b
+    grad = submission.grad_fn(X, Y, y_hat, w, b)
+    expect_close(grad, mse_gradient(X, Y, w, b).float(), rtol=1e-4, atol=1e-6)
+
+
+@task("grad_fn", points=2)
+def test_grad_fn_takes_tensor_parameters(submission):
+    """grad_fn works with w and b given as 0-d tensors, at another point."""
+    w, b = torch.tensor(-1.0), torch.tensor(2.0)
+    grad = submission.grad_fn(X, Y, w * X + b, w, b)
+    expect_close(grad, mse_gradient(X, Y, -1.0, 2.0).float(), rtol=1e-4, atol=1e-6)
+
+
+@task("training_loop", points=2)
+def test_training_loop_takes_one_gradient_step(submission):
+    """One epoch moves params by -learning_rate * gradient and records the loss before it."""
+    params = torch.tensor([1.0, 0.0])
+    new_params, losses = submission.training_loop(1, 0.1, params, X, Y)
+    expect_close(new_params, params - 0.1 * mse_gradient(X, Y, 1.0, 0.0).float(), rtol=1e-4)
+    expect_floats(losses, 1)
+    expect_close(losses[0], ((1.0 * X - Y) ** 2).mean().item(), rtol=1e-4)
+
+
+@task("training_loop", points=2)
+def test_training_loop_fits_the_lecture_data(submission):
+    """Gradient descent on the lecture's data reaches the least-squares line."""
+    params, losses = submission.training_loop(1000, 0.3, torch.tensor([1.0, 0.0]), X, Y)
+    expect_floats(losses, 1000)
+    fit = torch.linalg.lstsq(torch.stack([X, torch.ones_like(X)], 1).double(), Y.double()[:, None]).solution
+    expect_close(params, fit.flatten().float(), rtol=1e-3, atol=1e-4)

@@ -1,0 +1,151 @@
+"""Banks of known mistakes and of correct variants, and the hints they give.
+
+``solutions/<id>/bank/`` holds ``wrong/<name>.py`` (each a realistic mistake),
+``right/<name>.py`` (valid ways students write the tasks) and ``bank.toml``, which says
+for every wrong entry the tasks it must lose and the hint a student gets when their
+output matches it. An entry file holds only the definitions it changes; the submission
+it stands for is the reference with those definitions put in place. A file whose first
+line is ``# complete module`` is a whole submission by itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import torch
+
+from autograder.course import Assignment, CourseError
+from autograder.sandbox import execution, protocol
+from autograder.testing import context
+
+COMPLETE = "# complete module"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    kind: str  # "wrong" or "right"
+    path: Path
+    loses: tuple[str, ...] = ()
+    hint: str = ""
+
+    def source(self, assignment: Assignment) -> str:
+        """The complete submission this entry stands for."""
+        text = self.path.read_text()
+        if text.startswith(COMPLETE):
+            return text
+        return compose(assignment.reference_file.read_text(), text)
+
+    def write(self, assignment: Assignment, folder: Path) -> Path:
+        """Write the complete submission to ``folder/<module>.py``."""
+        path = folder / f"{assignment.module}.py"
+        path.write_text(self.source(assignment))
+        return path
+
+
+def compose(reference: str, changes: str) -> str:
+    """The reference with each top-level definition of ``changes`` replacing its namesake."""
+    changed = {node.name: node for node in ast.parse(changes).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    change_lines = changes.splitlines()
+    lines = reference.splitlines()
+    for node in sorted(ast.parse(reference).body, key=lambda n: n.lineno, reverse=True):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in changed:
+            new = changed.pop(node.name)
+            start = min([new.lineno, *(d.lineno for d in new.decorator_list)]) - 1
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+            lines[first : node.end_lineno] = change_lines[start : new.end_lineno]
+    preamble = [line for line in change_lines if line.startswith(("import ", "from "))]
+    extra = [ast.get_source_segment(changes, node) for node in changed.values()]
+    return "\n".join(preamble + lines + [""] + extra) + "\n"
+
+
+def entries(assignment: Assignment) -> list[Entry]:
+    """Every bank entry of the assignment, wrong ones first, each in name order."""
+    folder = assignment.bank_dir
+    try:
+        meta = tomllib.loads((folder / "bank.toml").read_text())
+    except FileNotFoundError:
+        return []
+    found = []
+    for path in sorted((folder / "wrong").glob("*.py")):
+        info = meta.get("wrong", {}).get(path.stem)
+        if info is None:
+            raise CourseError(f"{path} has no [wrong.{path.stem}] entry in bank.toml")
+        unknown = set(info["loses"]) - set(assignment.task_names)
+        if unknown:
+            raise CourseError(f"[wrong.{path.stem}] loses unknown tasks {sorted(unknown)}")
+        found.append(Entry(path.stem, "wrong", path, tuple(info["loses"]), info["hint"]))
+    found += [Entry(path.stem, "right", path) for path in sorted((folder / "right").glob("*.py"))]
+    return found
+
+
+def demo_entry(assignment: Assignment) -> Entry | None:
+    """The mistake ``autograder demo`` shows (``demo = NAME`` in bank.toml)."""
+    try:
+        name = tomllib.loads((assignment.bank_dir / "bank.toml").read_text()).get("demo")
+    except FileNotFoundError:
+        return None
+    return next((entry for entry in entries(assignment) if entry.name == name), None)
+
+
+@cache
+def _module(assignment: Assignment, entry: Entry) -> ModuleType:
+    module = ModuleType(f"_bank_{assignment.id}_{entry.name}")
+    module.__file__ = str(entry.path)
+    exec(compile(entry.source(assignment), str(entry.path), "exec"), module.__dict__)  # trusted instructor code
+    return module
+
+
+class Explainer:
+    """Names the known mistake whose output a failing call reproduces, worked out in the grader."""
+
+    def __init__(self, assignment: Assignment, probes: ModuleType | None) -> None:
+        self.assignment, self.probes = assignment, probes
+        self.wrong = [entry for entry in entries(assignment) if entry.kind == "wrong"]
+
+    def __call__(self, call: context.Call) -> str | None:
+        task = context.current().task
+        for entry in [e for e in self.wrong if task in e.loses]:
+            try:
+                module = _module(self.assignment, entry)
+                copies = protocol.roundtrip({"args": list(call.args), "kwargs": call.kwargs})
+                execution.seed_everything(call.seed)
+                if call.kind == "probe":
+                    value = getattr(self.probes, call.name)(module, *copies["args"], **copies["kwargs"])
+                else:
+                    value = getattr(module, call.name)(*copies["args"], **copies["kwargs"])
+                value = protocol.roundtrip(value)
+            except Exception:
+                continue
+            if same_values(call.value, value):
+                return entry.hint
+        return None
+
+
+def same_values(a: Any, b: Any) -> bool:
+    """Whether two results agree (tensors and floats within float32 rounding)."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return (
+            isinstance(a, torch.Tensor)
+            and isinstance(b, torch.Tensor)
+            and a.shape == b.shape
+            and torch.allclose(a.double(), b.double(), rtol=1e-4, atol=1e-6, equal_nan=True)
+        )
+    if isinstance(a, float) or isinstance(b, float):
+        return (
+            isinstance(a, (int, float))
+            and isinstance(b, (int, float))
+            and math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-6)
+        ) or (a != a and b != b)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(same_values(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same_values(a[k], b[k]) for k in a)
+    return a == b

@@ -1,0 +1,115 @@
+"""The ``autograder`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from autograder import authoring, bank, course, reports
+from autograder.course import CourseError
+from autograder.grading import GradingError, grade
+from autograder.sandbox.client import SandboxSetupError, open_python_to_sandbox, sandbox_account
+from autograder.submission import SubmissionFileError
+
+console = Console(highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
+    parser.add_argument("--course", type=Path, help="the course folder (default: found from here)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    grade_parser = commands.add_parser("grade", help="grade one submission")
+    grade_parser.add_argument("assignment", help="assignment id (e.g. 01_gradient_descent) or its folder")
+    grade_parser.add_argument("submission", type=Path, help="a .py module, a folder, a .ipynb notebook or a .zip")
+    grade_parser.add_argument("--json", type=Path, help="write the project's JSON result here")
+    grade_parser.add_argument("--gradescope", type=Path, help="write Gradescope's results.json here")
+    grade_parser.add_argument(
+        "--max-call-seconds", type=float, help="cap every call's time limit (tests set their own, 10 s by default)"
+    )
+    grade_parser.set_defaults(run=run_grade)
+
+    setup_parser = commands.add_parser(
+        "sandbox-setup", help="as root: let the sandbox user enter the folders that hold Python's files"
+    )
+    setup_parser.set_defaults(run=run_sandbox_setup)
+
+    sync_parser = commands.add_parser("sync", help="regenerate student stubs from the reference solutions")
+    sync_parser.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    sync_parser.add_argument("--check", action="store_true", help="only report stubs that are out of date")
+    sync_parser.set_defaults(run=run_sync)
+
+    demo_parser = commands.add_parser("demo", help="grade the bundled examples of every assignment")
+    demo_parser.set_defaults(run=run_demo)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (CourseError, SubmissionFileError, GradingError, SandboxSetupError) as error:
+        console.print(f"[red]error:[/] {error}")
+        return 2
+
+
+def _assignment(args: argparse.Namespace, name: str) -> course.Assignment:
+    return course.load(name, args.course.resolve() if args.course else None)
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    assignment = _assignment(args, args.assignment)
+    result = grade(assignment, args.submission, max_call_seconds=args.max_call_seconds)
+    reports.print_result(result, console)
+    if args.json:
+        reports.write_json(result.to_dict(), args.json)
+    if args.gradescope:
+        reports.write_json(reports.gradescope(result), args.gradescope)
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    root = args.course.resolve() if args.course else None
+    for assignment in course.all_assignments(root):
+        console.rule(f"[bold]{assignment.id}[/]: {assignment.title}")
+        examples = [("the reference solution", assignment.reference_file), ("the untouched stub", assignment.stub_file)]
+        with tempfile.TemporaryDirectory() as folder:
+            mistake = bank.demo_entry(assignment)
+            if mistake is not None:
+                path = mistake.write(assignment, Path(folder))
+                examples.append((f"a typical mistake ({mistake.name})", path))
+            for label, path in examples:
+                result = grade(assignment, path)
+                reports.print_result(result, console, f"{assignment.id}: {label} ({result.execution_time:.1f} s)")
+    return 0
+
+
+def run_sandbox_setup(args: argparse.Namespace) -> int:
+    for folder in open_python_to_sandbox():
+        console.print(f"others may now enter {folder}")
+    account = sandbox_account()
+    console.print(f"sandboxes run as uid {account[0]}" if account else "not root: sandboxes run as the grader's user")
+    return 0
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    root = args.course.resolve() if args.course else None
+    chosen = [_assignment(args, name) for name in args.assignments] or course.all_assignments(root)
+    stale = []
+    for assignment in chosen:
+        stub = authoring.stub_for(assignment)
+        if assignment.stub_file.read_text() != stub:
+            stale.append(assignment.stub_file)
+            if not args.check:
+                assignment.stub_file.write_text(stub)
+    verb = "out of date" if args.check else "regenerated"
+    for path in stale:
+        console.print(f"{verb}: {path}")
+    if not stale:
+        console.print("every stub matches its reference solution")
+    return 1 if stale and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""The course on disk: assignments, their tasks and rules, and where every file lives.
+
+A course root holds ``assignments/<id>/`` (what students get: ``assignment.toml``, the
+stub module, public tests, README, optional ``probes.py``) and ``solutions/<id>/`` (the
+reference solution, hidden tests and the banks of known mistakes and correct variants).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+COURSE_VARIABLE = "AUTOGRADER_COURSE"
+MANIFEST = "assignment.toml"
+
+
+class CourseError(Exception):
+    """The course or an assignment cannot be found or read."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One function or class a student implements."""
+
+    name: str
+    forbid: tuple[str, ...] = ()
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    title: str
+    module: str
+    tasks: tuple[Task, ...]
+    public_dir: Path
+    solution_dir: Path | None = field(default=None)
+
+    @property
+    def stub_file(self) -> Path:
+        return self.public_dir / f"{self.module}.py"
+
+    @property
+    def manifest_file(self) -> Path:
+        return self.public_dir / MANIFEST
+
+    @property
+    def probes_file(self) -> Path | None:
+        path = self.public_dir / "probes.py"
+        return path if path.exists() else None
+
+    @property
+    def reference_file(self) -> Path:
+        return self._solutions() / f"{self.module}.py"
+
+    @property
+    def public_tests(self) -> list[Path]:
+        return sorted(self.public_dir.glob("test_*.py"))
+
+    @property
+    def hidden_tests(self) -> list[Path]:
+        return sorted(self._solutions().glob("test_*.py"))
+
+    @property
+    def bank_dir(self) -> Path:
+        return self._solutions() / "bank"
+
+    def task(self, name: str) -> Task:
+        for task in self.tasks:
+            if task.name == name:
+                return task
+        raise CourseError(f"{self.id} has no task {name!r} (its tasks: {', '.join(self.task_names)})")
+
+    @property
+    def task_names(self) -> list[str]:
+        return [task.name for task in self.tasks]
+
+    def _solutions(self) -> Path:
+        if self.solution_dir is None:
+            raise CourseError(f"the instructor files of {self.id} (solutions/{self.id}) are not here")
+        return self.solution_dir
+
+
+def read_assignment(public_dir: Path, solution_dir: Path | None = None) -> Assignment:
+    """Read ``assignment.toml`` in ``public_dir``."""
+    manifest = public_dir / MANIFEST
+    try:
+        data = tomllib.loads(manifest.read_text())
+        tasks = tuple(
+            Task(entry["name"], tuple(entry.get("forbid", ())), entry.get("rule", "")) for entry in data["tasks"]
+        )
+        return Assignment(public_dir.name, data["title"], data["module"], tasks, public_dir, solution_dir)
+    except FileNotFoundError:
+        raise CourseError(f"{public_dir} is not an assignment folder (no {MANIFEST})") from None
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as error:
+        raise CourseError(f"{manifest} is malformed: {error}") from None
+
+
+def course_root(start: Path | None = None) -> Path:
+    """The folder holding ``assignments/``: $AUTOGRADER_COURSE, else the nearest above
+    ``start`` (default: the working directory), else the one this package came with."""
+    if os.environ.get(COURSE_VARIABLE):
+        return Path(os.environ[COURSE_VARIABLE]).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in [here, *here.parents, Path(__file__).resolve().parents[1]]:
+        if (folder / "assignments").is_dir():
+            return folder
+    raise CourseError("no course found: run inside a course folder or set " + COURSE_VARIABLE)
+
+
+def load(name: str, root: Path | None = None) -> Assignment:
+    """An assignment by id (``01_gradient_descent``) or by the path of its folder."""
+    path = Path(name)
+    if path.is_dir() and (path / MANIFEST).exists():
+        public_dir = path.resolve()
+        root = public_dir.parents[1] if public_dir.parent.name == "assignments" else None
+    else:
+        root = root or course_root()
+        public_dir = root / "assignments" / name
+        if not public_dir.is_dir():
+            known = ", ".join(a.id for a in all_assignments(root)) or "none"
+            raise CourseError(f"unknown assignment {name!r} (known: {known})")
+    solution_dir = root / "solutions" / public_dir.name if root else None
+    return read_assignment(public_dir, solution_dir if solution_dir and solution_dir.is_dir() else None)
+
+
+def all_assignments(root: Path | None = None) -> list[Assignment]:
+    root = root or course_root()
+    return [
+        load(folder.name, root) for folder in sorted((root / "assignments").iterdir()) if (folder / MANIFEST).exists()
+    ]

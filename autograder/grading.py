@@ -1,0 +1,113 @@
+"""Grading one submission: the public and hidden tests run here, the submission in a sandbox."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import os
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from autograder import submission
+from autograder.bank import Explainer
+from autograder.course import Assignment
+from autograder.results import GradingResult
+from autograder.sandbox.client import Limits, sandbox_account
+from autograder.testing.handles import SandboxRunner, Submission
+from autograder.testing.plugin import AutograderPlugin
+
+
+class GradingError(Exception):
+    """The tests themselves could not run (an instructor's problem, not the student's)."""
+
+
+class GraderPlugin(AutograderPlugin):
+    """Runs the tests against a sandboxed submission; hidden tests get the reference too."""
+
+    hypothesis_profile = "autograder-grading"
+
+    def __init__(self, assignment: Assignment, handle: Submission, max_call_seconds: float | None = None) -> None:
+        super().__init__(assignment, handle)
+        self.max_call_seconds = max_call_seconds
+        probes = (
+            import_module_file(assignment.probes_file, f"_probes_{assignment.id}") if assignment.probes_file else None
+        )
+        self._explainer = Explainer(assignment, probes)
+
+    def reference(self) -> ModuleType:
+        """The reference solution, imported in the grader (never in the sandbox)."""
+        return import_module_file(self.assignment.reference_file, f"_reference_{self.assignment.id}")
+
+    def explainer(self) -> Explainer:
+        return self._explainer
+
+    def call_seconds(self, requested: float) -> float:
+        return min(requested, self.max_call_seconds or requested)
+
+
+@cache
+def import_module_file(path: Path, name: str) -> ModuleType:
+    """A trusted instructor module (reference, probes), imported once per process."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_tests(plugin: AutograderPlugin, paths: list[Path], rootdir: Path) -> None:
+    """Run pytest in this process on ``paths`` with ``plugin``; quiet unless it breaks."""
+    args = [
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--noconftest",
+        "--import-mode=importlib",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(rootdir),
+        *map(str, paths),
+    ]
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = pytest.main(args, plugins=[plugin])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise GradingError(
+            f"the tests of {plugin.assignment.id} could not run ({code!r}):\n{output.getvalue()[-3000:]}"
+        )
+
+
+def grade(
+    assignment: Assignment, path: Path, limits: Limits | None = None, max_call_seconds: float | None = None
+) -> GradingResult:
+    """Grade the submission at ``path``; raises SubmissionFileError if it cannot be read."""
+    started = time.perf_counter()
+    loaded = submission.load(path, assignment.module)
+    protect_instructor_files(assignment)
+    with tempfile.TemporaryDirectory(prefix="autograder-") as folder:
+        module_file = Path(folder) / f"{assignment.module}.py"
+        module_file.write_text(loaded.source)
+        handle = Submission(loaded.source, SandboxRunner(module_file, assignment.probes_file, limits or Limits()))
+        plugin = GraderPlugin(assignment, handle, max_call_seconds)
+        try:
+            run_tests(plugin, [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests], folder)
+        finally:
+            handle.close()
+    tasks = [plugin.tasks[name] for name in assignment.task_names]
+    return GradingResult(assignment.id, loaded.origin, tasks, time.perf_counter() - started, loaded.notes)
+
+
+def protect_instructor_files(assignment: Assignment) -> None:
+    """Under root, make sure the sandbox user cannot enter the instructor's folders."""
+    if sandbox_account() is None:
+        return
+    root = assignment.public_dir.parents[1]
+    for folder in (root / "solutions", root / ".git", assignment.solution_dir):
+        if folder is not None and folder.exists():
+            folder.chmod(folder.stat().st_mode & ~0o007)

@@ -1,0 +1,83 @@
+"""Views of a :class:`GradingResult`: a terminal table, the project's JSON, Gradescope's JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from autograder.results import PASSED, GradingResult
+
+HINT_CHARS = 160
+GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "after_published"}
+
+
+def table(result: GradingResult, title: str = "") -> Table:
+    """One row per task: points, status and the first thing to fix."""
+    grid = Table(title=title or f"{result.assignment}: {result.submission}", title_justify="left")
+    grid.add_column("task")
+    grid.add_column("points", justify="right")
+    grid.add_column("status")
+    grid.add_column("hint", overflow="fold")
+    for task in result.tasks:
+        if task.passed:
+            status = "[green]passed[/]"
+        elif task.score > 0:
+            status = "[yellow]partly[/]"
+        else:
+            status = "[red]failed[/]"
+        hint = task.hint().splitlines()[0] if task.hint() else ""
+        grid.add_row(task.name, f"{task.score:g}/{task.max_score:g}", status, _clip(hint))
+    grid.add_section()
+    grid.add_row("[bold]total[/]", f"[bold]{result.score:g}/{result.max_score:g}[/]", "", "")
+    return grid
+
+
+def print_result(result: GradingResult, console: Console, title: str = "") -> None:
+    console.print(table(result, title))
+    for note in result.notes:
+        console.print(f"  note: {note}", style="dim")
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= HINT_CHARS else text[: HINT_CHARS - 1] + "…"
+
+
+def gradescope(result: GradingResult) -> dict:
+    """``results.json`` in Gradescope's autograder format.
+
+    Hidden tests are shown after grades are published; their output never holds
+    expected values, inputs or test source (the engine writes it that way).
+    """
+    tests = []
+    for task in result.tasks:
+        for test in task.tests:
+            output = test.message
+            if task.rule_broken and test.status == PASSED:
+                output = f"(no points: {task.name} breaks its rule)"
+            tests.append(
+                {
+                    "name": f"{task.name}: {test.name}",
+                    "score": 0.0 if task.rule_broken else test.score,
+                    "max_score": test.max_score,
+                    "status": "passed" if test.status == PASSED and not task.rule_broken else "failed",
+                    "output": output,
+                    "visibility": GRADESCOPE_VISIBILITY[test.visibility],
+                    "tags": [task.name],
+                }
+            )
+    return {
+        "score": result.score,
+        "execution_time": round(result.execution_time, 3),
+        "output": "\n".join(result.notes),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def write_json(data: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")

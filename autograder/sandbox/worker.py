@@ -1,0 +1,106 @@
+"""The sandbox process: confines itself, imports the submission and serves calls.
+
+It starts as a fork of the zygote (which holds torch and nothing of the grader), becomes
+the leader of a new process group, applies resource limits, drops to an unprivileged user
+when started as root, and then answers ``call`` requests until the grader hangs up.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import resource
+import signal
+import socket
+import sys
+from types import ModuleType
+
+from autograder.sandbox import execution, protocol
+
+PROBES_MODULE = "probes"
+
+
+def main(channel_fd: int, request: dict) -> None:
+    """Entry point in the forked child; never returns."""
+    channel = socket.socket(fileno=channel_fd)
+    try:
+        _confine(request)
+        module, probes, error = _import_submission(request)
+        protocol.send(channel, {"op": "ready", "ok": error is None, "error": error})
+        if module is not None:
+            _serve(channel, module, probes)
+    except (EOFError, OSError, protocol.ProtocolError):
+        pass
+    finally:
+        os._exit(0)
+
+
+def _confine(request: dict) -> None:
+    os.setsid()
+    workdir = request["workdir"]
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    output = os.open(os.path.join(workdir, "output.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    limits = request["limits"]
+    _limit(resource.RLIMIT_CORE, 0)
+    _limit(resource.RLIMIT_FSIZE, limits["output_bytes"])
+    _limit(resource.RLIMIT_CPU, limits["cpu_seconds"])
+    _limit(resource.RLIMIT_AS, _address_space() + limits["memory_bytes"])
+    _limit(resource.RLIMIT_NOFILE, 256)
+    uid, gid = request.get("uid"), request.get("gid")
+    if uid is not None and os.geteuid() == 0:
+        _limit(resource.RLIMIT_NPROC, limits["processes"])
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    os.chdir(workdir)
+    os.environ.update(HOME=workdir, TMPDIR=workdir)
+    sys.path.insert(0, workdir)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+
+
+def _limit(which: int, value: int) -> None:
+    _, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, hard))
+
+
+def _address_space() -> int:
+    """Virtual memory already mapped (torch alone maps several hundred MB)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _import_submission(request: dict) -> tuple[ModuleType | None, ModuleType | None, dict | None]:
+    module_name = request["module"]
+    module_file = os.path.join(request["workdir"], module_name + ".py")
+    execution.seed_everything(0)
+    try:
+        module = importlib.import_module(module_name)
+    except (Exception, SystemExit) as error:
+        return None, None, execution.describe_error(error, module_file)
+    probes = None
+    if request.get("probes"):
+        probes = importlib.import_module(PROBES_MODULE)
+    return module, probes, None
+
+
+def _serve(channel: socket.socket, module: ModuleType, probes: ModuleType | None) -> None:
+    while True:
+        request, arrays = protocol.receive(channel)
+        arguments = protocol.decode(request["arguments"], arrays)
+        response, result_arrays = execution.call(
+            module,
+            probes,
+            request["kind"],
+            request["name"],
+            list(arguments["args"]),
+            dict(arguments["kwargs"]),
+            request["seed"],
+        )
+        protocol.send(channel, response, result_arrays)

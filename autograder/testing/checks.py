@@ -1,0 +1,176 @@
+"""Checks that test authors call, with messages written for students.
+
+Every check knows whether the running test is hidden: hidden tests say *what* is wrong
+but keep values and inputs to themselves. When a wrong value matches what a known
+mistake of the assignment's bank produces for the same call (worked out in the grader),
+the message names that mistake.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from autograder.sandbox.protocol import Opaque
+from autograder.testing import context
+from autograder.testing.failures import CheckFailure
+
+FLOAT_TYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
+def describe(value: Any) -> str:
+    """A short name for the type of a value, as a student would write it."""
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of dtype {str(value.dtype).removeprefix('torch.')} and shape {tuple(value.shape)}"
+    if isinstance(value, np.ndarray):
+        return f"a NumPy array of shape {value.shape} (expected a torch tensor)"
+    if isinstance(value, Opaque):
+        return f"an object of type {value.type_name}"
+    return f"a value of type {type(value).__name__}"
+
+
+def _source_call(value: Any) -> context.Call | None:
+    """The call that returned ``value`` (or a part of it), else the test's last call."""
+    calls = context.current().calls
+    for call in reversed(calls):
+        if _contains(call.value, value):
+            return call
+    return calls[-1] if calls else None
+
+
+def _owner(value: Any) -> str:
+    """The name of the call that returned ``value`` (for messages)."""
+    call = _source_call(value)
+    return call.name if call else "your function"
+
+
+def _contains(container: Any, value: Any) -> bool:
+    if container is value:
+        return True
+    if isinstance(container, (list, tuple)):
+        return any(item is value for item in container)
+    if isinstance(container, dict):
+        return any(item is value for item in container.values())
+    return False
+
+
+def _fail(message: str, detail: str = "", actual: Any = None) -> None:
+    test = context.current()
+    hint = _known_mistake(actual) if actual is not None else ""
+    raise CheckFailure(message, "" if test.hidden else detail, hint)
+
+
+def _known_mistake(actual: Any) -> str:
+    test, call = context.current(), _source_call(actual)
+    if test.explain is None or call is None:
+        return ""
+    hint = test.explain(call)
+    return f"This looks like a known mistake: {hint}" if hint else ""
+
+
+def expect_tensor(value: Any, *, shape: tuple | None = None, floating: bool = True, what: str = "") -> torch.Tensor:
+    """``value`` must be a torch tensor (of ``shape``, of a floating dtype)."""
+    what = what or _owner(value)
+    if not isinstance(value, torch.Tensor):
+        _fail(f"{what} should return a torch.Tensor, but returned {describe(value)}")
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        _fail(
+            f"{what} returned a tensor of the wrong shape",
+            f"got shape {tuple(value.shape)}, expected {tuple(shape)}"
+            + (" (did (N, 1) meet (N,) and broadcast?)" if _broadcast_slip(value.shape, shape) else ""),
+        )
+    if floating and value.dtype not in FLOAT_TYPES:
+        _fail(f"{what} returned a tensor of dtype {value.dtype}; expected floating-point values")
+    return value
+
+
+def _broadcast_slip(got: tuple, expected: tuple) -> bool:
+    return len(got) == 2 and len(expected) in (1, 2) and got[0] == got[1] == expected[0]
+
+
+def expect_close(actual: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-6, what: str = "") -> None:
+    """``actual`` must equal ``expected`` within tolerance.
+
+    A tensor ``expected`` needs a tensor of the same shape (any floating dtype, so a
+    correct float64 answer passes); a Python number ``expected`` needs a Python number.
+    """
+    what = what or _owner(actual)
+    if isinstance(expected, torch.Tensor):
+        expect_tensor(actual, shape=tuple(expected.shape), floating=expected.is_floating_point(), what=what)
+        got = actual.detach().to(torch.float64)
+        want = expected.detach().to(torch.float64)
+    else:
+        if isinstance(actual, bool) or not isinstance(actual, (int, float)):
+            _fail(f"{what} should give a Python number, but gave {describe(actual)}")
+        got = torch.tensor(float(actual), dtype=torch.float64)
+        want = torch.tensor(float(expected), dtype=torch.float64)
+    if not torch.isfinite(got[torch.isfinite(want)]).all():
+        _fail(
+            f"{what} returned nan or inf where the answer is finite (an overflow, or log of 0?)",
+            f"got {_show(got)}",
+            actual,
+        )
+    close = torch.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    if not close.all():
+        hint = _generic_hint(got, want, rtol, atol)
+        detail = f"got {_show(got)}\nexpected {_show(want)}"
+        _fail(f"{what} returned wrong values" + (f": {hint}" if hint else ""), detail, actual)
+
+
+def expect_equal(actual: Any, expected: Any, *, what: str = "") -> None:
+    """Exact equality, for integers, labels and counts (tensors compared elementwise)."""
+    what = what or _owner(actual)
+    if isinstance(expected, torch.Tensor):
+        expect_tensor(actual, shape=tuple(expected.shape), floating=False, what=what)
+        if actual.dtype != expected.dtype:
+            _fail(f"{what} returned a tensor of dtype {actual.dtype}; expected {expected.dtype}")
+        same = torch.equal(actual, expected)
+    else:
+        same = type(actual) is type(expected) and actual == expected
+    if not same:
+        _fail(f"{what} returned a wrong value", f"got {_show(actual)}\nexpected {_show(expected)}", actual)
+
+
+def expect_floats(values: Any, count: int, *, what: str = "") -> list[float]:
+    """A list (or tuple) of ``count`` Python floats, such as a loss history."""
+    what = what or _owner(values)
+    if not isinstance(values, (list, tuple)):
+        _fail(f"{what} should give a list of floats, but gave {describe(values)}")
+    if len(values) != count:
+        _fail(f"{what} gave {len(values)} values; expected {count} (one per epoch)")
+    for value in values:
+        if isinstance(value, torch.Tensor):
+            _fail(f"{what} gave tensors in its list: append `loss.item()`, a Python float, not the tensor")
+        if not isinstance(value, float) or isinstance(value, bool):
+            _fail(f"{what} should give Python floats, but one entry is {describe(value)}")
+    return list(values)
+
+
+def _generic_hint(got: torch.Tensor, want: torch.Tensor, rtol: float, atol: float) -> str:
+    """What a wrong answer's relation to the right one suggests, without giving values."""
+    if got.shape != want.shape or not torch.isfinite(got).all() or not torch.isfinite(want).all():
+        return ""
+    if want.abs().max() > atol and torch.allclose(got, -want, rtol=rtol, atol=atol):
+        return "they have the wrong sign"
+    mask = want.abs() > 1e-6
+    if mask.any():
+        ratio = got[mask] / want[mask]
+        if torch.allclose(ratio, ratio[0].expand_as(ratio), rtol=1e-4) and (got[~mask].abs() < 1e-6).all():
+            return "they are all off by the same factor (a missing or extra constant, or a sum instead of a mean?)"
+    if got.numel() > 1 and torch.allclose(
+        got.flatten().sort().values, want.flatten().sort().values, rtol=rtol, atol=atol
+    ):
+        return "the right numbers in the wrong places (swapped entries, or the wrong dimension?)"
+    return ""
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        with np.printoptions(precision=6, threshold=12, edgeitems=3, suppress=True):
+            return np.array2string(value.detach().to(torch.float64).numpy(), separator=", ")
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.6g}"
+    return repr(value)

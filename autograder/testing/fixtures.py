@@ -1,0 +1,22 @@
+"""The fixtures tests ask for: ``submission`` in both modes, ``reference`` when grading."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+
+from autograder.testing.handles import Submission
+from autograder.testing.plugin import PLUGIN
+
+
+@pytest.fixture(scope="session")
+def submission(request: pytest.FixtureRequest) -> Submission:
+    """The student's module: in-process in their folder, sandboxed when graded."""
+    return request.config.stash[PLUGIN].handle
+
+
+@pytest.fixture(scope="session")
+def reference(request: pytest.FixtureRequest) -> ModuleType:
+    """The reference solution, imported in the grader (hidden tests only)."""
+    return request.config.stash[PLUGIN].reference()

@@ -1,0 +1,177 @@
+"""The ``submission`` handle that tests are written against, in its two modes.
+
+Tests call ``submission.loss_fn(y_hat, y)`` or ``submission.probe("train", ...)`` and get
+plain data back. In a student's folder the module runs in the same process
+(:class:`LocalRunner`, debuggable with pdb); under ``autograder grade`` it runs in a
+sandbox process (:class:`SandboxRunner`). Both go through the same encoding, so a test
+sees the same values, copies and errors in either mode.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from autograder.sandbox import execution, protocol
+from autograder.sandbox.client import Limits, Sandbox, SubmissionError, read_response
+from autograder.testing import context
+from autograder.testing.failures import CheckFailure
+
+
+class Runner(Protocol):
+    def call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict: ...
+
+    def close(self) -> None: ...
+
+
+class Submission:
+    """A student's module as the tests see it."""
+
+    def __init__(self, source: str, runner: Runner) -> None:
+        self.source = source
+        self._runner = runner
+        self._parameters = parameter_names(source)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _Function(self, name)
+
+    def probe(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Run the assignment's trusted probe ``name`` on the submission; returns data."""
+        return self.invoke("probe", name, args, kwargs)
+
+    def invoke(self, kind: str, name: str, args: tuple, kwargs: dict) -> Any:
+        test = context.current()
+        if test.fatal is not None:
+            raise test.fatal
+        seed = test.next_seed()
+        try:
+            result = self._runner.call(kind, name, list(args), dict(kwargs), seed, test.call_seconds)
+        except SubmissionError as error:
+            test.fatal = error  # the test is over: later calls (e.g. Hypothesis's) fail at once
+            raise
+        test.calls.append(context.Call(kind, name, args, kwargs, seed, result["value"]))
+        if kind == "function":
+            self._check_unchanged(name, args, kwargs, result)
+        return result["value"]
+
+    def _check_unchanged(self, name: str, args: tuple, kwargs: dict, result: dict) -> None:
+        names = self._parameters.get(name, [])
+        sent = [*zip(names + [f"#{i + 1}" for i in range(len(names), len(args))], args, strict=False), *kwargs.items()]
+        after = [*result["args"], *result["kwargs"].values()]
+        for (argument, before), now in zip(sent, after, strict=False):
+            if changed(before, now):
+                raise CheckFailure(
+                    f"{name} changed its argument `{argument}` in place (or switched on its "
+                    "requires_grad): work on new tensors and leave the inputs as they are"
+                )
+
+    def close(self) -> None:
+        self._runner.close()
+
+
+class _Function:
+    def __init__(self, submission: Submission, name: str) -> None:
+        self._submission, self.__name__ = submission, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._submission.invoke("function", self.__name__, args, kwargs)
+
+
+def changed(before: Any, after: Any) -> bool:
+    """Whether a call changed an argument: values, dtype, shape or ``requires_grad``."""
+    if isinstance(before, torch.Tensor):
+        return not (
+            isinstance(after, torch.Tensor)
+            and before.dtype == after.dtype
+            and before.shape == after.shape
+            and before.requires_grad == after.requires_grad
+            and torch.equal(torch.nan_to_num(before.detach()), torch.nan_to_num(after.detach()))
+        )
+    if isinstance(before, np.ndarray):
+        return not (isinstance(after, np.ndarray) and np.array_equal(before, after, equal_nan=True))
+    if isinstance(before, (list, tuple)):
+        return len(before) != len(after) or any(changed(b, a) for b, a in zip(before, after, strict=True))
+    if isinstance(before, dict):
+        return before.keys() != after.keys() or any(changed(before[k], after[k]) for k in before)
+    return False
+
+
+def parameter_names(source: str) -> dict[str, list[str]]:
+    """Parameter names of the module's functions and classes (``__init__`` less ``self``)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    names = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names[node.name] = [a.arg for a in node.args.posonlyargs + node.args.args]
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                    names[node.name] = [a.arg for a in item.args.posonlyargs + item.args.args][1:]
+    return names
+
+
+class LocalRunner:
+    """Runs the module in this process (student mode)."""
+
+    def __init__(self, module_file: Path, probes_file: Path | None) -> None:
+        self.import_error: dict | None = None
+        self.module: ModuleType | None = None
+        self.probes = _import_file(probes_file, "probes") if probes_file else None
+        sys.path.insert(0, str(module_file.parent))
+        execution.seed_everything(0)
+        try:
+            self.module = _import_file(module_file, module_file.stem)
+        except (Exception, SystemExit) as error:
+            self.import_error = execution.describe_error(error, str(module_file))
+
+    def call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict:
+        if self.import_error is not None:
+            raise SubmissionError.from_info(name, self.import_error, kind="import")
+        copies = protocol.roundtrip({"args": args, "kwargs": kwargs})
+        message, arrays = execution.call(self.module, self.probes, kind, name, copies["args"], copies["kwargs"], seed)
+        return read_response(name, message, arrays)
+
+    def close(self) -> None:
+        pass
+
+
+def _import_file(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class SandboxRunner:
+    """Runs the module in a sandbox process, starting a fresh one after a crash."""
+
+    def __init__(self, module_file: Path, probes_file: Path | None, limits: Limits) -> None:
+        self._files, self._limits = (module_file, probes_file), limits
+        self._sandbox: Sandbox | None = None
+
+    def call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict:
+        if self._sandbox is None or not (self._sandbox.alive or self._sandbox.import_error):
+            self.close()
+            self._sandbox = Sandbox(*self._files, self._limits)
+        return self._sandbox.call(kind, name, args, kwargs, seed, timeout)
+
+    def output(self) -> str:
+        return self._sandbox.output() if self._sandbox else ""
+
+    def close(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None

@@ -1,0 +1,56 @@
+"""Helpers for the engine's tests: run the CLI as users do, and write submissions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+A01 = "01_gradient_descent"
+REFERENCE_01 = ROOT / "solutions" / A01 / "gradient_descent.py"
+STUB_01 = ROOT / "assignments" / A01 / "gradient_descent.py"
+
+
+def run_cli(*args: str | Path, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``autograder ARGS`` in a fresh process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def grade_json(submission: Path, tmp_path: Path, *extra: str, assignment: str = A01) -> dict:
+    """Grade through the CLI and return the project's JSON result."""
+    out = tmp_path / f"{submission.stem}-result.json"
+    done = run_cli("grade", assignment, submission, "--json", out, *extra)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(out.read_text())
+
+
+def task_scores(result: dict) -> dict[str, tuple[float, float]]:
+    return {task["name"]: (task["score"], task["max_score"]) for task in result["tasks"]}
+
+
+def messages(result: dict, task: str) -> list[str]:
+    return [test["message"] for t in result["tasks"] if t["name"] == task for test in t["tests"] if test["message"]]
+
+
+def with_changes(tmp_path: Path, changes: str, name: str = "gradient_descent.py") -> Path:
+    """The reference of 01 with ``changes`` appended (later definitions win)."""
+    path = tmp_path / name
+    path.write_text(REFERENCE_01.read_text() + "\n\n" + changes)
+    return path
+
+
+@pytest.fixture
+def reference_result(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return grade_json(REFERENCE_01, tmp_path_factory.mktemp("reference"))

@@ -1,0 +1,180 @@
+"""Submissions that try to cheat, crash or hang gain nothing and never stop the grader."""
+
+import os
+import subprocess
+import textwrap
+
+import pytest
+from conftest import ROOT, grade_json, messages, task_scores, with_changes
+
+ZEROS = """
+def model(x, w, b):
+    return torch.zeros_like(x)
+
+def loss_fn(y_hat, y):
+    return torch.tensor(0.0)
+
+def dloss_fn(y_hat, y):
+    return torch.zeros_like(y_hat)
+
+def dmodel_dw(x, w, b):
+    return torch.zeros_like(x)
+
+def dmodel_db(x, w, b):
+    return 0.0
+
+def grad_fn(x, y, y_hat, w, b):
+    return torch.zeros(2)
+
+def training_loop(n_epochs, learning_rate, params, x, y):
+    return params, [0.0] * n_epochs
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "gradient_descent.py"
+    path.write_text("import torch\n" + textwrap.dedent(text))
+    return path
+
+
+def test_patching_torch_and_the_engine_at_import_earns_nothing(tmp_path):
+    cheat = write(
+        tmp_path,
+        """
+        import autograder.testing.checks as checks
+        import autograder.testing.handles as handles
+        torch.allclose = lambda *a, **k: True
+        torch.isclose = lambda a, b, **k: torch.ones_like(a, dtype=torch.bool)
+        torch.equal = lambda *a: True
+        torch.Tensor.__eq__ = lambda self, other: True
+        checks.expect_close = checks.expect_tensor = checks.expect_floats = lambda *a, **k: None
+        handles.changed = lambda *a: False
+        """
+        + ZEROS,
+    )
+    result = grade_json(cheat, tmp_path)
+    assert result["score"] == 0
+
+
+def test_tensor_subclass_that_claims_equality_earns_nothing(tmp_path):
+    cheat = write(
+        tmp_path,
+        """
+        class Liar(torch.Tensor):
+            def __eq__(self, other):
+                return True
+            def allclose(self, *a, **k):
+                return True
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                return super().__torch_function__(func, types, args, kwargs or {})
+        """
+        + ZEROS.replace("torch.zeros_like(x)", "torch.zeros_like(x).as_subclass(Liar)"),
+    )
+    result = grade_json(cheat, tmp_path)
+    assert task_scores(result)["model"][0] == 0 and task_scores(result)["dmodel_dw"][0] == 0
+
+
+def test_exit_at_import_earns_nothing_and_says_why(tmp_path):
+    result = grade_json(write(tmp_path, "import sys\nsys.exit(0)\n"), tmp_path)
+    assert result["score"] == 0
+    assert any("SystemExit" in m for m in messages(result, "model"))
+
+
+def test_exit_and_hard_exit_in_calls_fail_only_those_tasks(tmp_path, reference_result):
+    cheat = with_changes(
+        tmp_path,
+        "import os, sys\n\ndef loss_fn(y_hat, y):\n    sys.exit(0)\n\ndef dloss_fn(y_hat, y):\n    os._exit(0)\n",
+    )
+    scores, full = task_scores(grade_json(cheat, tmp_path)), task_scores(reference_result)
+    assert scores["loss_fn"][0] == 0 and scores["dloss_fn"][0] == 0
+    assert scores["grad_fn"][0] == scores["training_loop"][0] == 0  # they call dloss_fn and loss_fn
+    for task in ["model", "dmodel_dw", "dmodel_db"]:
+        assert scores[task] == full[task]
+
+
+def test_endless_loop_times_out_and_grading_goes_on(tmp_path, reference_result):
+    cheat = with_changes(tmp_path, "def dmodel_dw(x, w, b):\n    while True:\n        pass\n")
+    result = grade_json(cheat, tmp_path, "--max-call-seconds", "1")
+    scores, full = task_scores(result), task_scores(reference_result)
+    assert scores["dmodel_dw"][0] == 0
+    statuses = {t["status"] for task in result["tasks"] if task["name"] == "dmodel_dw" for t in task["tests"]}
+    assert statuses == {"timeout"}
+    assert any("did not finish" in m for m in messages(result, "dmodel_dw"))
+    for task in ["model", "loss_fn", "dloss_fn", "dmodel_db"]:
+        assert scores[task] == full[task]
+
+
+def test_memory_hog_and_flood_of_output_are_contained(tmp_path, reference_result):
+    cheat = with_changes(
+        tmp_path,
+        "def dmodel_db(x, w, b):\n"
+        "    return torch.ones(64, 1024, 1024, 64).sum()\n\n"
+        "def dmodel_dw(x, w, b):\n"
+        "    while True:\n"
+        "        print('spam' * 1000)\n",
+    )
+    scores, full = task_scores(grade_json(cheat, tmp_path)), task_scores(reference_result)
+    assert scores["dmodel_db"][0] == 0 and scores["dmodel_dw"][0] == 0
+    assert scores["loss_fn"] == full["loss_fn"]
+
+
+def test_hidden_inputs_do_not_leak_through_exception_messages(tmp_path):
+    leak = with_changes(tmp_path, "def dloss_fn(y_hat, y):\n    raise ValueError('LEAK ' + repr(y_hat.tolist()))\n")
+    result = grade_json(leak, tmp_path)
+    dloss = next(task for task in result["tasks"] if task["name"] == "dloss_fn")
+    hidden = [test["message"] for test in dloss["tests"] if test["visibility"] == "hidden"]
+    visible = [test["message"] for test in dloss["tests"] if test["visibility"] == "visible"]
+    assert hidden and all("LEAK" not in m and "ValueError" in m for m in hidden)
+    assert any("LEAK" in m for m in visible)  # public inputs are the student's to see
+
+
+def test_forged_results_files_are_ignored(tmp_path):
+    cheat = write(
+        tmp_path,
+        """
+        import json, pathlib
+        fake = {"score": 1000, "tests": []}
+        for folder in [pathlib.Path.cwd(), pathlib.Path.home(), pathlib.Path("/tmp")]:
+            try:
+                (folder / "results.json").write_text(json.dumps(fake))
+            except OSError:
+                pass
+        print('{"score": 1000}')
+        """
+        + ZEROS,
+    )
+    result = grade_json(cheat, tmp_path)
+    assert result["score"] == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox only switches users when the grader runs as root")
+def test_under_root_the_sandbox_cannot_read_the_reference(tmp_path):
+    thief = write(
+        tmp_path,
+        f"""
+        try:
+            exec(open({str(ROOT / "solutions" / "01_gradient_descent" / "gradient_descent.py")!r}).read())
+        except OSError as error:
+            print("could not read the reference:", error)
+        """,
+    )
+    assert grade_json(thief, tmp_path)["score"] == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="stray processes are swept by user only when grading as root")
+def test_processes_left_behind_are_killed(tmp_path):
+    marker = f"stray-{os.getpid()}"
+    cheat = write(
+        tmp_path,
+        f"""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            os.execvp("sh", ["sh", "-c", "sleep 300; : {marker}"])
+        """
+        + ZEROS,
+    )
+    grade_json(cheat, tmp_path)
+    survivors = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
+    assert survivors == ""
