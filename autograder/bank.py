@@ -112,7 +112,9 @@ class Explainer:
 
     def __call__(self, call: context.Call) -> str | None:
         task = context.current().task
-        for entry in [e for e in self.wrong if task in e.loses]:
+        # A mistake of this task itself is the likelier explanation than one upstream of it.
+        candidates = sorted((e for e in self.wrong if task in e.loses), key=lambda e: e.loses[0] != task)
+        for entry in candidates:
             try:
                 module = _module(self.assignment, entry)
                 copies = protocol.roundtrip({"args": list(call.args), "kwargs": call.kwargs})
@@ -122,9 +124,9 @@ class Explainer:
                 else:
                     value = getattr(module, call.name)(*copies["args"], **copies["kwargs"])
                 value = protocol.roundtrip(value)
-            except Exception:
+            except Exception:  # a mistake that raises on this input explains nothing
                 continue
-            if same_values(call.value, value):
+            if same_values(call.value, value) and same_values(call.args_after, copies["args"]):
                 return entry.hint
         return None
 

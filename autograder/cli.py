@@ -8,8 +8,10 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
-from autograder import authoring, bank, course, reports
+from autograder import authoring, bank, course, reports, validation
 from autograder.course import CourseError
 from autograder.grading import GradingError, grade
 from autograder.sandbox.client import SandboxSetupError, open_python_to_sandbox, sandbox_account
@@ -42,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     sync_parser.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     sync_parser.add_argument("--check", action="store_true", help="only report stubs that are out of date")
     sync_parser.set_defaults(run=run_sync)
+
+    validate_parser = commands.add_parser("validate", help="prove that an assignment's tests are sound")
+    validate_parser.add_argument("assignments", nargs="*", help="assignment ids")
+    validate_parser.add_argument("--all", action="store_true", help="every assignment of the course")
+    validate_parser.add_argument("--workers", type=int, default=validation.default_workers(), help="parallel graders")
+    validate_parser.set_defaults(run=run_validate)
 
     demo_parser = commands.add_parser("demo", help="grade the bundled examples of every assignment")
     demo_parser.set_defaults(run=run_demo)
@@ -83,6 +91,29 @@ def run_demo(args: argparse.Namespace) -> int:
                 result = grade(assignment, path)
                 reports.print_result(result, console, f"{assignment.id}: {label} ({result.execution_time:.1f} s)")
     return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    root = course.course_root(args.course.resolve() if args.course else None)
+    if args.all == bool(args.assignments):
+        raise CourseError("name assignments to validate, or --all")
+    chosen = course.all_assignments(root) if args.all else [_assignment(args, name) for name in args.assignments]
+    total = sum(len(validation.jobs_for(assignment, root)) for assignment in chosen)
+    with Progress(console=console, transient=True) as progress:
+        bar = progress.add_task("grading", total=total)
+        checks = validation.validate(
+            chosen, root, args.workers, lambda job: progress.update(bar, advance=1, description=job.label)
+        )
+    grid = Table(title="validation", title_justify="left")
+    for column in ("assignment", "subject", "expected", "actual", ""):
+        grid.add_column(column, overflow="fold")
+    for check in checks:
+        verdict = "[green]ok[/]" if check.ok else "[red]MISS[/]"
+        grid.add_row(check.assignment, check.subject, check.expected, check.actual, verdict)
+    console.print(grid)
+    misses = [check for check in checks if not check.ok]
+    console.print(f"{len(checks) - len(misses)} ok, {len(misses)} missed")
+    return 1 if misses else 0
 
 
 def run_sandbox_setup(args: argparse.Namespace) -> int:

@@ -86,9 +86,9 @@ def _task_code(tree: ast.Module, task: str) -> list[ast.AST]:
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                if isinstance(target, ast.Name):
-                    definitions[target.id] = node
-                else:
+                names = [n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+                definitions.update(dict.fromkeys(names, node))
+                if not isinstance(target, (ast.Name, ast.Tuple, ast.List, ast.Starred)):
                     patches.append(node)
         elif isinstance(node, ast.Expr) and any(
             isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "setattr"

@@ -58,32 +58,32 @@ def _contains(container: Any, value: Any) -> bool:
 
 
 def _fail(message: str, detail: str = "", actual: Any = None) -> None:
+    raise failure(message, detail, _source_call(actual))
+
+
+def failure(message: str, detail: str, call: context.Call | None) -> CheckFailure:
+    """A failure of ``call``'s output: detail only in visible tests, a known mistake's hint if it matches."""
     test = context.current()
-    hint = _known_mistake(actual) if actual is not None else ""
-    raise CheckFailure(message, "" if test.hidden else detail, hint)
-
-
-def _known_mistake(actual: Any) -> str:
-    test, call = context.current(), _source_call(actual)
-    if test.explain is None or call is None:
-        return ""
-    hint = test.explain(call)
-    return f"This looks like a known mistake: {hint}" if hint else ""
+    hint = test.explain(call) if test.explain is not None and call is not None else None
+    return CheckFailure(
+        message, "" if test.hidden else detail, f"This looks like a known mistake: {hint}" if hint else ""
+    )
 
 
 def expect_tensor(value: Any, *, shape: tuple | None = None, floating: bool = True, what: str = "") -> torch.Tensor:
     """``value`` must be a torch tensor (of ``shape``, of a floating dtype)."""
     what = what or _owner(value)
     if not isinstance(value, torch.Tensor):
-        _fail(f"{what} should return a torch.Tensor, but returned {describe(value)}")
+        _fail(f"{what} should return a torch.Tensor, but returned {describe(value)}", actual=value)
     if shape is not None and tuple(value.shape) != tuple(shape):
         _fail(
             f"{what} returned a tensor of the wrong shape",
             f"got shape {tuple(value.shape)}, expected {tuple(shape)}"
             + (" (did (N, 1) meet (N,) and broadcast?)" if _broadcast_slip(value.shape, shape) else ""),
+            value,
         )
     if floating and value.dtype not in FLOAT_TYPES:
-        _fail(f"{what} returned a tensor of dtype {value.dtype}; expected floating-point values")
+        _fail(f"{what} returned a tensor of dtype {value.dtype}; expected floating-point values", actual=value)
     return value
 
 
@@ -104,7 +104,7 @@ def expect_close(actual: Any, expected: Any, *, rtol: float = 1e-5, atol: float 
         want = expected.detach().to(torch.float64)
     else:
         if isinstance(actual, bool) or not isinstance(actual, (int, float)):
-            _fail(f"{what} should give a Python number, but gave {describe(actual)}")
+            _fail(f"{what} should give a Python number, but gave {describe(actual)}", actual=actual)
         got = torch.tensor(float(actual), dtype=torch.float64)
         want = torch.tensor(float(expected), dtype=torch.float64)
     if not torch.isfinite(got[torch.isfinite(want)]).all():
@@ -126,7 +126,7 @@ def expect_equal(actual: Any, expected: Any, *, what: str = "") -> None:
     if isinstance(expected, torch.Tensor):
         expect_tensor(actual, shape=tuple(expected.shape), floating=False, what=what)
         if actual.dtype != expected.dtype:
-            _fail(f"{what} returned a tensor of dtype {actual.dtype}; expected {expected.dtype}")
+            _fail(f"{what} returned a tensor of dtype {actual.dtype}; expected {expected.dtype}", actual=actual)
         same = torch.equal(actual, expected)
     else:
         same = type(actual) is type(expected) and actual == expected
@@ -138,14 +138,14 @@ def expect_floats(values: Any, count: int, *, what: str = "") -> list[float]:
     """A list (or tuple) of ``count`` Python floats, such as a loss history."""
     what = what or _owner(values)
     if not isinstance(values, (list, tuple)):
-        _fail(f"{what} should give a list of floats, but gave {describe(values)}")
+        _fail(f"{what} should give a list of floats, but gave {describe(values)}", actual=values)
     if len(values) != count:
-        _fail(f"{what} gave {len(values)} values; expected {count} (one per epoch)")
+        _fail(f"{what} gave {len(values)} values; expected {count} (one per epoch)", actual=values)
     for value in values:
         if isinstance(value, torch.Tensor):
-            _fail(f"{what} gave tensors in its list: append `loss.item()`, a Python float, not the tensor")
+            _fail(f"{what} gave tensors in its list: append `loss.item()`, a Python float", actual=values)
         if not isinstance(value, float) or isinstance(value, bool):
-            _fail(f"{what} should give Python floats, but one entry is {describe(value)}")
+            _fail(f"{what} should give Python floats, but one entry is {describe(value)}", actual=values)
     return list(values)
 
 

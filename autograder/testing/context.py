@@ -23,6 +23,7 @@ class Call:
     kwargs: dict
     seed: int
     value: Any
+    args_after: list
 
 
 @dataclass

@@ -21,8 +21,7 @@ import torch
 
 from autograder.sandbox import execution, protocol
 from autograder.sandbox.client import Limits, Sandbox, SubmissionError, read_response
-from autograder.testing import context
-from autograder.testing.failures import CheckFailure
+from autograder.testing import checks, context
 
 
 class Runner(Protocol):
@@ -58,7 +57,7 @@ class Submission:
         except SubmissionError as error:
             test.fatal = error  # the test is over: later calls (e.g. Hypothesis's) fail at once
             raise
-        test.calls.append(context.Call(kind, name, args, kwargs, seed, result["value"]))
+        test.calls.append(context.Call(kind, name, args, kwargs, seed, result["value"], result["args"]))
         if kind == "function":
             self._check_unchanged(name, args, kwargs, result)
         return result["value"]
@@ -69,9 +68,11 @@ class Submission:
         after = [*result["args"], *result["kwargs"].values()]
         for (argument, before), now in zip(sent, after, strict=False):
             if changed(before, now):
-                raise CheckFailure(
+                raise checks.failure(
                     f"{name} changed its argument `{argument}` in place (or switched on its "
-                    "requires_grad): work on new tensors and leave the inputs as they are"
+                    "requires_grad): work on new tensors and leave the inputs as they are",
+                    "",
+                    context.current().last_call,
                 )
 
     def close(self) -> None:

@@ -1,0 +1,138 @@
+"""``autograder validate``: proof that an assignment's tests are sound.
+
+For each assignment: the reference gets full marks, the untouched stub gets zero, every
+correct variant gets full marks, every known mistake gets zero on each task it declares
+(with its hint in that task's messages, or its rule reported) and full marks on the others,
+and two gradings of the same submission agree exactly.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import bank, course
+from autograder.course import Assignment
+from autograder.grading import grade
+from autograder.results import GradingResult
+
+
+@dataclass
+class Check:
+    """One row of the validation table."""
+
+    assignment: str
+    subject: str
+    expected: str
+    actual: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Job:
+    assignment_id: str
+    root: Path
+    label: str
+    kind: str  # reference, stub, right, wrong
+    entry: str = ""
+
+
+def run_job(job: Job) -> GradingResult:
+    """Grade one submission of the validation (in a worker process)."""
+    assignment = course.load(job.assignment_id, job.root)
+    if job.kind == "reference":
+        return grade(assignment, assignment.reference_file)
+    if job.kind == "stub":
+        return grade(assignment, assignment.stub_file)
+    entry = next(e for e in bank.entries(assignment) if e.name == job.entry)
+    with tempfile.TemporaryDirectory() as folder:
+        return grade(assignment, entry.write(assignment, Path(folder)))
+
+
+def jobs_for(assignment: Assignment, root: Path) -> list[Job]:
+    jobs = [
+        Job(assignment.id, root, "reference", "reference"),
+        Job(assignment.id, root, "reference (again)", "reference"),
+        Job(assignment.id, root, "stub", "stub"),
+    ]
+    demo = bank.demo_entry(assignment)
+    for entry in bank.entries(assignment):
+        jobs.append(Job(assignment.id, root, f"{entry.kind}/{entry.name}", entry.kind, entry.name))
+        if demo is not None and entry.name == demo.name:
+            jobs.append(Job(assignment.id, root, f"{entry.kind}/{entry.name} (again)", entry.kind, entry.name))
+    return jobs
+
+
+def judge(assignment: Assignment, job: Job, result: GradingResult, results: dict[str, GradingResult]) -> Check:
+    """Whether one grading came out as the job's kind requires."""
+    scores = {task.name: (task.score, task.max_score) for task in result.tasks}
+    actual = _describe(scores)
+    if job.label.endswith("(again)"):
+        first = results[job.label.removesuffix(" (again)")]
+        same = first.outcome() == result.outcome() and first.to_dict()["tasks"] == result.to_dict()["tasks"]
+        verdict = "identical" if same else "differs"
+        return Check(assignment.id, job.label, "identical to the first grading", verdict, same)
+    if job.kind in ("reference", "right"):
+        return Check(assignment.id, job.label, "full marks", actual, result.score == result.max_score > 0)
+    if job.kind == "stub":
+        return Check(assignment.id, job.label, "zero", actual, result.score == 0)
+    entry = next(e for e in bank.entries(assignment) if e.name == job.entry)
+    problems = []
+    for task in result.tasks:
+        if task.name in entry.loses and task.score != 0:
+            problems.append(f"{task.name} kept {task.score:g}")
+        elif task.name not in entry.loses and task.score != task.max_score:
+            problems.append(f"{task.name} lost {task.max_score - task.score:g}")
+    primary = next(task for task in result.tasks if task.name == entry.loses[0])
+    if not (primary.rule_broken or any(entry.hint in test.message for test in primary.tests)):
+        problems.append(f"{primary.name} does not name the mistake")
+    expected = f"zero on {', '.join(entry.loses)} (hint on {entry.loses[0]}); full marks elsewhere"
+    return Check(assignment.id, job.label, expected, "; ".join(problems) or actual, not problems)
+
+
+def _describe(scores: dict[str, tuple[float, float]]) -> str:
+    lost = [name for name, (score, most) in scores.items() if score < most]
+    total = sum(score for score, _ in scores.values())
+    most = sum(most for _, most in scores.values())
+    return f"{total:g}/{most:g}" + (f", lost {', '.join(lost)}" if lost else "")
+
+
+def coverage_checks(assignment: Assignment) -> list[Check]:
+    """Every task is broken by some known mistake, and the bank has enough of each kind."""
+    entries = bank.entries(assignment)
+    declared = {task for entry in entries for task in entry.loses}
+    checks = [
+        Check(assignment.id, f"task {name}", "broken by a known mistake", str(name in declared), name in declared)
+        for name in assignment.task_names
+    ]
+    wrong = sum(entry.kind == "wrong" for entry in entries)
+    right = sum(entry.kind == "right" for entry in entries)
+    enough = wrong >= 15 and right >= 6
+    checks.append(Check(assignment.id, "bank", "≥ 15 mistakes, ≥ 6 variants", f"{wrong}, {right}", enough))
+    return checks
+
+
+def validate(assignments: list[Assignment], root: Path, workers: int, progress: Callable[[Job], None]) -> list[Check]:
+    """Grade every job of ``assignments`` on ``workers`` processes and judge the outcomes."""
+    jobs = [job for assignment in assignments for job in jobs_for(assignment, root)]
+    results: dict[tuple[str, str], GradingResult] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for job, result in zip(jobs, pool.map(run_job, jobs), strict=True):
+            results[(job.assignment_id, job.label)] = result
+            progress(job)
+    checks = []
+    for assignment in assignments:
+        mine = {label: result for (aid, label), result in results.items() if aid == assignment.id}
+        checks += coverage_checks(assignment)
+        checks += [judge(assignment, job, mine[job.label], mine) for job in jobs if job.assignment_id == assignment.id]
+    return checks
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
