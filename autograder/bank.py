@@ -113,7 +113,10 @@ class Explainer:
     def __call__(self, call: context.Call) -> str | None:
         task = context.current().task
         # A mistake of this task itself is the likelier explanation than one upstream of it.
+        # Probes may train models, so for them only the task's own mistakes are tried.
         candidates = sorted((e for e in self.wrong if task in e.loses), key=lambda e: e.loses[0] != task)
+        if call.kind == "probe":
+            candidates = [e for e in candidates if e.loses[0] == task]
         for entry in candidates:
             try:
                 module = _module(self.assignment, entry)

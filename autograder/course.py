@@ -7,10 +7,13 @@ reference solution, hidden tests and the banks of known mistakes and correct var
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 COURSE_VARIABLE = "AUTOGRADER_COURSE"
 MANIFEST = "assignment.toml"
@@ -131,3 +134,12 @@ def all_assignments(root: Path | None = None) -> list[Assignment]:
     return [
         load(folder.name, root) for folder in sorted((root / "assignments").iterdir()) if (folder / MANIFEST).exists()
     ]
+
+
+@cache
+def import_module_file(path: Path, name: str) -> ModuleType:
+    """A trusted instructor module (reference, probes, bank entry), imported once per process."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

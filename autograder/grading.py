@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import os
 import tempfile
 import time
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -16,7 +14,7 @@ import pytest
 
 from autograder import submission
 from autograder.bank import Explainer
-from autograder.course import Assignment
+from autograder.course import Assignment, import_module_file
 from autograder.results import GradingResult
 from autograder.sandbox.client import Limits, sandbox_account
 from autograder.testing.handles import SandboxRunner, Submission
@@ -35,10 +33,7 @@ class GraderPlugin(AutograderPlugin):
     def __init__(self, assignment: Assignment, handle: Submission, max_call_seconds: float | None = None) -> None:
         super().__init__(assignment, handle)
         self.max_call_seconds = max_call_seconds
-        probes = (
-            import_module_file(assignment.probes_file, f"_probes_{assignment.id}") if assignment.probes_file else None
-        )
-        self._explainer = Explainer(assignment, probes)
+        self._explainer = Explainer(assignment, self.probes() if assignment.probes_file else None)
 
     def reference(self) -> ModuleType:
         """The reference solution, imported in the grader (never in the sandbox)."""
@@ -49,15 +44,6 @@ class GraderPlugin(AutograderPlugin):
 
     def call_seconds(self, requested: float) -> float:
         return min(requested, self.max_call_seconds or requested)
-
-
-@cache
-def import_module_file(path: Path, name: str) -> ModuleType:
-    """A trusted instructor module (reference, probes), imported once per process."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_tests(plugin: AutograderPlugin, paths: list[Path], rootdir: Path) -> None:

@@ -20,3 +20,9 @@ def submission(request: pytest.FixtureRequest) -> Submission:
 def reference(request: pytest.FixtureRequest) -> ModuleType:
     """The reference solution, imported in the grader (hidden tests only)."""
     return request.config.stash[PLUGIN].reference()
+
+
+@pytest.fixture(scope="session")
+def probes(request: pytest.FixtureRequest) -> ModuleType:
+    """The assignment's probes module, to run a probe on the reference in the test process."""
+    return request.config.stash[PLUGIN].probes()

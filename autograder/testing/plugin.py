@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from autograder import rules
-from autograder.course import Assignment, Task
+from autograder.course import Assignment, Task, import_module_file
 from autograder.results import ERROR, FAILED, PASSED, TIMEOUT, TaskResult, TestResult
 from autograder.sandbox import execution
 from autograder.sandbox.client import SubmissionError
@@ -114,6 +114,12 @@ class AutograderPlugin:
 
     def call_seconds(self, requested: float) -> float:
         return requested
+
+    def probes(self) -> ModuleType:
+        """The assignment's trusted probes, for computing expected values in the test process."""
+        if self.assignment.probes_file is None:
+            raise pytest.UsageError(f"{self.assignment.id} has no probes.py")
+        return import_module_file(self.assignment.probes_file, f"_probes_{self.assignment.id}")
 
     def reference(self) -> ModuleType:
         raise pytest.UsageError("the reference solution is only available to hidden tests when grading")
