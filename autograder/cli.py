@@ -104,13 +104,14 @@ def run_validate(args: argparse.Namespace) -> int:
         checks = validation.validate(
             chosen, root, args.workers, lambda job: progress.update(bar, advance=1, description=job.label)
         )
-    grid = Table(title="validation", title_justify="left")
-    for column in ("assignment", "subject", "expected", "actual", ""):
-        grid.add_column(column, overflow="fold")
-    for check in checks:
-        verdict = "[green]ok[/]" if check.ok else "[red]MISS[/]"
-        grid.add_row(check.assignment, check.subject, check.expected, check.actual, verdict)
-    console.print(grid)
+    for assignment in chosen:
+        grid = Table(title=f"validation of {assignment.id}", title_justify="left")
+        for column in ("subject", "expected", "actual", ""):
+            grid.add_column(column, overflow="fold")
+        for check in (c for c in checks if c.assignment == assignment.id):
+            verdict = "[green]ok[/]" if check.ok else "[red]MISS[/]"
+            grid.add_row(check.subject, check.expected, check.actual, verdict)
+        console.print(grid)
     misses = [check for check in checks if not check.ok]
     console.print(f"{len(checks) - len(misses)} ok, {len(misses)} missed")
     return 1 if misses else 0

@@ -28,7 +28,7 @@ def table(result: GradingResult, title: str = "") -> Table:
             status = "[yellow]partly[/]"
         else:
             status = "[red]failed[/]"
-        hint = task.hint().splitlines()[0] if task.hint() else ""
+        hint = task.hint()
         grid.add_row(task.name, f"{task.score:g}/{task.max_score:g}", status, _clip(hint))
     grid.add_section()
     grid.add_row("[bold]total[/]", f"[bold]{result.score:g}/{result.max_score:g}[/]", "", "")

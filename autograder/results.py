@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 PASSED, FAILED, ERROR, TIMEOUT = "passed", "failed", "error", "timeout"
+KNOWN_MISTAKE = "This looks like a known mistake: "
 
 
 @dataclass
@@ -42,13 +43,14 @@ class TaskResult:
         return not self.rule_broken and all(test.status == PASSED for test in self.tests)
 
     def hint(self) -> str:
-        """The first thing to fix: a broken rule, else the first failing test's message."""
+        """One line on what to fix: a broken rule, a recognised mistake, else the first failure."""
         if self.rule_broken:
-            return self.rule_broken
-        for test in self.tests:
-            if test.status != PASSED:
-                return test.message
-        return ""
+            return self.rule_broken.splitlines()[0]
+        messages = [test.message for test in self.tests if test.status != PASSED and test.message]
+        for line in (line for message in messages for line in message.splitlines()):
+            if line.startswith(KNOWN_MISTAKE):
+                return line
+        return messages[0].splitlines()[0] if messages else ""
 
 
 @dataclass

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import fcntl
-import json
 import os
 import pwd
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import sysconfig
 import tempfile
 import threading
@@ -23,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from autograder.sandbox import protocol
+from autograder.sandbox.launcher import shared_zygote
 
 SANDBOX_UIDS_VARIABLE = "AUTOGRADER_SANDBOX_UIDS"
 DEFAULT_SANDBOX_UIDS = "62000-62999"
@@ -78,62 +75,6 @@ def read_response(name: str, message: dict, arrays: list[np.ndarray]) -> dict:
     if not isinstance(result, dict) or set(result) != {"value", "args", "kwargs"}:
         raise SubmissionError("invalid", name, message="malformed result")
     return result
-
-
-class Zygote:
-    """A warm process that has imported torch and forks sandboxes on request."""
-
-    def __init__(self) -> None:
-        self._control, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._lock = threading.Lock()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-s", "-P", "-m", "autograder.sandbox.zygote", str(child_end.fileno())],
-            pass_fds=[child_end.fileno()],
-            env=env,
-            cwd=tempfile.gettempdir(),
-            stdin=subprocess.DEVNULL,
-        )
-        child_end.close()
-        if self._control.recv(1024) != b'{"op": "ready"}':
-            raise RuntimeError("the sandbox zygote failed to start")
-
-    def fork(self, request: dict, channel: socket.socket) -> int:
-        with self._lock:
-            socket.send_fds(self._control, [json.dumps(request).encode()], [channel.fileno()])
-            reply = self._control.recv(1024)
-        if not reply:
-            raise RuntimeError("the sandbox zygote has stopped")
-        return int(json.loads(reply)["pid"])
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def close(self) -> None:
-        self._control.close()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-_zygote: Zygote | None = None
-
-
-def shared_zygote() -> Zygote:
-    """The process-wide zygote, started on first use."""
-    global _zygote
-    if _zygote is None or not _zygote.alive():
-        _zygote = Zygote()
-        atexit.register(_zygote.close)
-    return _zygote
 
 
 _account: tuple[int, int] | None = None

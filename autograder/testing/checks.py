@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from autograder.results import KNOWN_MISTAKE
 from autograder.sandbox.protocol import Opaque
 from autograder.testing import context
 from autograder.testing.failures import CheckFailure
@@ -65,9 +66,7 @@ def failure(message: str, detail: str, call: context.Call | None) -> CheckFailur
     """A failure of ``call``'s output: detail only in visible tests, a known mistake's hint if it matches."""
     test = context.current()
     hint = test.explain(call) if test.explain is not None and call is not None else None
-    return CheckFailure(
-        message, "" if test.hidden else detail, f"This looks like a known mistake: {hint}" if hint else ""
-    )
+    return CheckFailure(message, "" if test.hidden else detail, f"{KNOWN_MISTAKE}{hint}" if hint else "")
 
 
 def expect_tensor(value: Any, *, shape: tuple | None = None, floating: bool = True, what: str = "") -> torch.Tensor:

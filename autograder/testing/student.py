@@ -35,7 +35,7 @@ class StudentPlugin(AutograderPlugin):
         write = terminalreporter.write_line
         terminalreporter.section(f"{self.assignment.id}: public tests by task")
         for task in self.tasks.values():
-            hint = task.hint().splitlines()[0][:HINT_CHARS] if task.hint() else ""
+            hint = task.hint()[:HINT_CHARS]
             mark = "✓" if task.passed else "✗"
             line = f"{mark} {task.name:<22} {task.score:g}/{task.max_score:g}  {hint}".rstrip()
             write(line, green=task.passed, red=not task.passed)
