@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from autograder import authoring, bank, course, reports, validation
+from autograder import authoring, bank, course, notebook, reports, validation
 from autograder.course import CourseError
 from autograder.grading import GradingError, grade
 from autograder.sandbox.client import SandboxSetupError, open_python_to_sandbox, sandbox_account
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_parser.set_defaults(run=run_sandbox_setup)
 
-    sync_parser = commands.add_parser("sync", help="regenerate student stubs from the reference solutions")
+    sync_parser = commands.add_parser("sync", help="regenerate student stubs and notebooks from the references")
     sync_parser.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     sync_parser.add_argument("--check", action="store_true", help="only report stubs that are out of date")
     sync_parser.set_defaults(run=run_sync)
@@ -130,16 +130,20 @@ def run_sync(args: argparse.Namespace) -> int:
     chosen = [_assignment(args, name) for name in args.assignments] or course.all_assignments(root)
     stale = []
     for assignment in chosen:
-        stub = authoring.stub_for(assignment)
-        if assignment.stub_file.read_text() != stub:
-            stale.append(assignment.stub_file)
-            if not args.check:
-                assignment.stub_file.write_text(stub)
+        generated = {
+            assignment.stub_file: authoring.stub_for(assignment),
+            notebook.notebook_file(assignment): notebook.notebook_text(assignment),
+        }
+        for path, text in generated.items():
+            if not path.exists() or path.read_text() != text:
+                stale.append(path)
+                if not args.check:
+                    path.write_text(text)
     verb = "out of date" if args.check else "regenerated"
     for path in stale:
         console.print(f"{verb}: {path}")
     if not stale:
-        console.print("every stub matches its reference solution")
+        console.print("every stub and notebook matches its reference solution")
     return 1 if stale and args.check else 0
 
 

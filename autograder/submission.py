@@ -11,6 +11,8 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from autograder.notebook import CHECK_TAG
+
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
 
@@ -106,6 +108,8 @@ def notebook_source(data: bytes, origin: str) -> LoadedSubmission:
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code":
             continue
+        if CHECK_TAG in cell.get("metadata", {}).get("tags", []):
+            continue  # the notebook's own check cells run the public tests, not the student's code
         lines = cell.source.splitlines()
         if lines and lines[0].lstrip().startswith("%%"):
             notes.append(f"cell {number}: skipped a cell magic ({lines[0].strip()})")

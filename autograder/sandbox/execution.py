@@ -72,5 +72,5 @@ def call(
         value = target(*leading, *args, **kwargs)
         tree, arrays = protocol.encode({"value": value, "args": args, "kwargs": kwargs})
     except (Exception, SystemExit) as error:
-        return {"ok": False, "error": describe_error(error, module.__file__ or "")}, []
+        return {"ok": False, "error": describe_error(error, getattr(module, "__file__", None) or "")}, []
     return {"ok": True, "result": tree}, arrays

@@ -126,16 +126,19 @@ def parameter_names(source: str) -> dict[str, list[str]]:
 class LocalRunner:
     """Runs the module in this process (student mode)."""
 
-    def __init__(self, module_file: Path, probes_file: Path | None) -> None:
-        self.import_error: dict | None = None
-        self.module: ModuleType | None = None
-        self.probes = _import_file(probes_file, "probes") if probes_file else None
+    def __init__(self, module: ModuleType | None, probes: ModuleType | None, import_error: dict | None = None) -> None:
+        self.module, self.probes, self.import_error = module, probes, import_error
+
+    @classmethod
+    def from_file(cls, module_file: Path, probes_file: Path | None) -> LocalRunner:
+        """Import the student's file; an import that fails is kept to be reported by every call."""
+        probes = _import_file(probes_file, "probes") if probes_file else None
         sys.path.insert(0, str(module_file.parent))
         execution.seed_everything(0)
         try:
-            self.module = _import_file(module_file, module_file.stem)
+            return cls(_import_file(module_file, module_file.stem), probes)
         except (Exception, SystemExit) as error:
-            self.import_error = execution.describe_error(error, str(module_file))
+            return cls(None, probes, execution.describe_error(error, str(module_file)))
 
     def call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict:
         if self.import_error is not None:

@@ -1,0 +1,64 @@
+"""Generated notebooks: in sync with the source, their check cells work, and they grade like modules."""
+
+import ast
+import shutil
+
+import nbformat
+import pytest
+from conftest import A01, REFERENCE_01, ROOT, grade_json, task_scores
+from nbclient import NotebookClient
+
+from autograder import course, notebook
+
+
+@pytest.mark.parametrize("assignment", course.all_assignments(), ids=lambda a: a.id)
+def test_checked_in_notebook_matches_its_source(assignment):
+    assert notebook.notebook_file(assignment).read_text() == notebook.notebook_text(assignment), "run autograder sync"
+
+
+def run_notebook(folder, nb):
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    return {
+        cell.source: "".join(output.get("text", "") for output in cell.outputs)
+        for cell in nb.cells
+        if notebook.CHECK_TAG in cell.metadata.get("tags", [])
+    }
+
+
+def filled_with_reference(nb):
+    """The notebook with every task cell replaced by the reference's definition."""
+    source = REFERENCE_01.read_text()
+    definitions = {
+        node.name: ast.get_source_segment(source, node) for node in ast.parse(source).body if hasattr(node, "name")
+    }
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("def "):
+            cell.source = definitions[cell.source.split("(")[0].removeprefix("def ")]
+    return nb
+
+
+@pytest.fixture
+def student_folder(tmp_path):
+    folder = tmp_path / A01
+    shutil.copytree(ROOT / "assignments" / A01, folder)
+    return folder
+
+
+def test_check_cells_report_every_task_of_the_stub_as_not_implemented(student_folder):
+    nb = nbformat.read(student_folder / "gradient_descent.ipynb", as_version=4)
+    outputs = run_notebook(student_folder, nb)
+    assert outputs['check("loss_fn")'].startswith("✗ loss_fn: 0/3 public points")
+    assert "not implemented yet" in outputs['check("grad_fn")']
+    assert outputs["check()"].count("✗") == 7
+
+
+def test_a_solved_notebook_passes_its_checks_and_grades_like_the_module(student_folder, tmp_path):
+    nb = filled_with_reference(nbformat.read(student_folder / "gradient_descent.ipynb", as_version=4))
+    outputs = run_notebook(student_folder, nb)
+    assert outputs["check()"].count("✓") == 7 and "✗" not in outputs["check()"]
+    solved = tmp_path / "solved.ipynb"
+    nbformat.write(nb, solved)
+    as_notebook, as_module = grade_json(solved, tmp_path), grade_json(REFERENCE_01, tmp_path)
+    assert task_scores(as_notebook) == task_scores(as_module)
+    assert as_notebook["score"] == as_notebook["max_score"]
+    assert [t["tests"] for t in as_notebook["tasks"]] == [t["tests"] for t in as_module["tasks"]]
