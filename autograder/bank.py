@@ -68,6 +68,8 @@ def compose(reference: str, changes: str) -> str:
 
 def entries(assignment: Assignment) -> list[Entry]:
     """Every bank entry of the assignment, wrong ones first, each in name order."""
+    if assignment.solution_dir is None:
+        return []
     folder = assignment.bank_dir
     try:
         meta = tomllib.loads((folder / "bank.toml").read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -11,7 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from autograder import authoring, bank, course, notebook, reports, validation
+from autograder import authoring, bank, course, notebook, packaging, reports, validation
 from autograder.course import CourseError
 from autograder.grading import GradingError, grade
 from autograder.sandbox.client import SandboxSetupError, open_python_to_sandbox, sandbox_account
@@ -30,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     grade_parser.add_argument("submission", type=Path, help="a .py module, a folder, a .ipynb notebook or a .zip")
     grade_parser.add_argument("--json", type=Path, help="write the project's JSON result here")
     grade_parser.add_argument("--gradescope", type=Path, help="write Gradescope's results.json here")
+    grade_parser.add_argument(
+        "--github",
+        action="store_true",
+        help="in GitHub Actions: table to the job summary, result for Classroom to the step outputs",
+    )
     grade_parser.add_argument(
         "--max-call-seconds", type=float, help="cap every call's time limit (tests set their own, 10 s by default)"
     )
@@ -51,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     validate_parser.add_argument("--workers", type=int, default=validation.default_workers(), help="parallel graders")
     validate_parser.set_defaults(run=run_validate)
 
+    build_parser = commands.add_parser("build", help="build the student release and the Gradescope autograder")
+    build_parser.add_argument("assignments", nargs="*", help="assignment ids")
+    build_parser.add_argument("--all", action="store_true", help="every assignment of the course")
+    build_parser.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    build_parser.set_defaults(run=run_build)
+
     demo_parser = commands.add_parser("demo", help="grade the bundled examples of every assignment")
     demo_parser.set_defaults(run=run_demo)
 
@@ -68,13 +80,28 @@ def _assignment(args: argparse.Namespace, name: str) -> course.Assignment:
 
 def run_grade(args: argparse.Namespace) -> int:
     assignment = _assignment(args, args.assignment)
-    result = grade(assignment, args.submission, max_call_seconds=args.max_call_seconds)
+    try:
+        result = grade(assignment, args.submission, max_call_seconds=args.max_call_seconds)
+    except SubmissionFileError as error:
+        if args.gradescope:  # the student sees why nothing was graded
+            reports.write_json(reports.gradescope_error(str(error)), args.gradescope)
+        raise
     reports.print_result(result, console)
     if args.json:
         reports.write_json(result.to_dict(), args.json)
     if args.gradescope:
         reports.write_json(reports.gradescope(result), args.gradescope)
+    if args.github:
+        _append(os.environ.get("GITHUB_STEP_SUMMARY"), reports.markdown(result))
+        _append(os.environ.get("GITHUB_OUTPUT"), f"result={reports.classroom(result)}\n")
+        console.print(f"Points {result.score:g}/{result.max_score:g}")
     return 0
+
+
+def _append(path: str | None, text: str) -> None:
+    if path:
+        with open(path, "a") as file:
+            file.write(text)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -93,11 +120,23 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _chosen(args: argparse.Namespace, root: Path) -> list[course.Assignment]:
+    if args.all == bool(args.assignments):
+        raise CourseError(f"name assignments to {args.command}, or --all")
+    return course.all_assignments(root) if args.all else [_assignment(args, name) for name in args.assignments]
+
+
+def run_build(args: argparse.Namespace) -> int:
+    root = course.course_root(args.course.resolve() if args.course else None)
+    for assignment in _chosen(args, root):
+        for path in packaging.build(assignment, args.out):
+            console.print(f"wrote {path}")
+    return 0
+
+
 def run_validate(args: argparse.Namespace) -> int:
     root = course.course_root(args.course.resolve() if args.course else None)
-    if args.all == bool(args.assignments):
-        raise CourseError("name assignments to validate, or --all")
-    chosen = course.all_assignments(root) if args.all else [_assignment(args, name) for name in args.assignments]
+    chosen = _chosen(args, root)
     total = sum(len(validation.jobs_for(assignment, root)) for assignment in chosen)
     with Progress(console=console, transient=True) as progress:
         bar = progress.add_task("grading", total=total)

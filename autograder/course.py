@@ -64,7 +64,8 @@ class Assignment:
 
     @property
     def hidden_tests(self) -> list[Path]:
-        return sorted(self._solutions().glob("test_*.py"))
+        """Hidden tests; none where the instructor files are not at hand (a student's repository)."""
+        return sorted(self.solution_dir.glob("test_*.py")) if self.solution_dir else []
 
     @property
     def bank_dir(self) -> Path:

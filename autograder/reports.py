@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -76,6 +77,43 @@ def gradescope(result: GradingResult) -> dict:
         "stdout_visibility": "hidden",
         "tests": tests,
     }
+
+
+def markdown(result: GradingResult) -> str:
+    """The task table as Markdown, for a GitHub Actions job summary."""
+    lines = [
+        f"### {result.assignment}: {result.score:g}/{result.max_score:g} points",
+        "",
+        "| task | points | status | hint |",
+        "|---|---:|---|---|",
+    ]
+    for task in result.tasks:
+        status = "✅ passed" if task.passed else ("🟡 partly" if task.score > 0 else "❌ failed")
+        hint = task.hint().replace("|", "\\|")
+        lines.append(f"| `{task.name}` | {task.score:g}/{task.max_score:g} | {status} | {hint} |")
+    return "\n".join(lines) + "\n"
+
+
+def classroom(result: GradingResult) -> str:
+    """The result in the runner format GitHub Classroom's grading reporter reads, base64-encoded."""
+    tests = [
+        {
+            "name": f"{task.name}: {test.name}",
+            "status": "pass" if test.status == PASSED and not task.rule_broken else "fail",
+            "score": 0.0 if task.rule_broken else test.score,
+            "message": test.message,
+        }
+        for task in result.tasks
+        for test in task.tests
+    ]
+    status = "pass" if result.score == result.max_score else "fail"
+    data = {"version": 3, "status": status, "max_score": result.max_score, "tests": tests}
+    return base64.b64encode(json.dumps(data).encode()).decode()
+
+
+def gradescope_error(message: str) -> dict:
+    """``results.json`` for a submission that could not be read at all."""
+    return {"score": 0.0, "execution_time": 0.0, "output": f"Nothing was graded: {message}", "tests": []}
 
 
 def write_json(data: dict, path: Path) -> None:
