@@ -17,8 +17,8 @@ from autograder.bank import Explainer
 from autograder.course import Assignment, import_module_file
 from autograder.results import GradingResult
 from autograder.sandbox.client import Limits, sandbox_account
-from autograder.testing.handles import SandboxRunner, Submission
-from autograder.testing.plugin import AutograderPlugin
+from autograder.testing.handles import LocalRunner, SandboxRunner, Submission
+from autograder.testing.plugin import AutograderPlugin, task_of
 
 
 class GradingError(Exception):
@@ -30,8 +30,14 @@ class GraderPlugin(AutograderPlugin):
 
     hypothesis_profile = "autograder-grading"
 
-    def __init__(self, assignment: Assignment, handle: Submission, max_call_seconds: float | None = None) -> None:
-        super().__init__(assignment, handle)
+    def __init__(
+        self,
+        assignment: Assignment,
+        handle: Submission,
+        max_call_seconds: float | None = None,
+        only_task: str | None = None,
+    ) -> None:
+        super().__init__(assignment, handle, only_task)
         self.max_call_seconds = max_call_seconds
         self._explainer = Explainer(assignment, self.probes() if assignment.probes_file else None)
 
@@ -46,27 +52,15 @@ class GraderPlugin(AutograderPlugin):
         return min(requested, self.max_call_seconds or requested)
 
 
-def run_tests(plugin: AutograderPlugin, paths: list[Path], rootdir: Path) -> None:
+def run_tests(plugin: AutograderPlugin, paths: list[Path], rootdir: Path, *options: str, helpers: tuple = ()) -> None:
     """Run pytest in this process on ``paths`` with ``plugin``; quiet unless it breaks."""
-    args = [
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--noconftest",
-        "--import-mode=importlib",
-        "-c",
-        os.devnull,
-        "--rootdir",
-        str(rootdir),
-        *map(str, paths),
-    ]
+    args = ["-q", "-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib", "-c", os.devnull, *options]
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
-        code = pytest.main(args, plugins=[plugin])
+        code = pytest.main([*args, "--rootdir", str(rootdir), *map(str, paths)], plugins=[plugin, *helpers])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise GradingError(
-            f"the tests of {plugin.assignment.id} could not run ({code!r}):\n{output.getvalue()[-3000:]}"
-        )
+        detail = output.getvalue()[-3000:]
+        raise GradingError(f"the tests of {plugin.assignment.id} could not run ({code!r}):\n{detail}")
 
 
 def grade(
@@ -97,3 +91,20 @@ def protect_instructor_files(assignment: Assignment) -> None:
     for folder in (root / "solutions", root / ".git", assignment.solution_dir):
         if folder is not None and folder.exists():
             folder.chmod(folder.stat().st_mode & ~0o007)
+
+
+def points_by_task(assignment: Assignment) -> dict[tuple[str, str], float]:
+    """The points of every task's public and hidden tests, as collected by pytest."""
+    plugin = GraderPlugin(assignment, Submission("", LocalRunner(None, None)))
+    points: dict[tuple[str, str], float] = {}
+
+    class Collector:
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            for item in session.items:
+                name, worth, _ = task_of(item)
+                key = (name, plugin.visibility(item))
+                points[key] = points.get(key, 0.0) + worth
+
+    paths = [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests]
+    run_tests(plugin, paths, assignment.public_dir, "--collect-only", helpers=(Collector(),))
+    return points

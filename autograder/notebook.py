@@ -9,15 +9,11 @@ notebook, with a one-line verdict.
 from __future__ import annotations
 
 import ast
-import contextlib
-import io
-import os
 import sys
 import types
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from autograder.authoring import stub_for
 from autograder.course import MANIFEST, Assignment, import_module_file, read_assignment
@@ -35,8 +31,7 @@ def make_notebook(assignment: Assignment) -> nbformat.NotebookNode:
         for node in tree.body
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in assignment.task_names
     }
-    body = tree.body[1:] if tree.body and _is_docstring(tree.body[0]) else tree.body
-    preamble = [ast.get_source_segment(stub, node) for node in body if getattr(node, "name", None) not in tasks]
+    preamble = stub_preamble(stub, assignment)
     cells = [
         nbformat.v4.new_markdown_cell(
             f"# {assignment.title}\n\n{ast.get_docstring(tree) or ''}\n\n"
@@ -58,6 +53,17 @@ def make_notebook(assignment: Assignment) -> nbformat.NotebookNode:
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return notebook
+
+
+def stub_preamble(source: str, assignment: Assignment) -> list[str]:
+    """A module's top-level code other than its docstring and its tasks' definitions."""
+    tree = ast.parse(source)
+    body = tree.body[1:] if tree.body and _is_docstring(tree.body[0]) else tree.body
+    return [
+        ast.get_source_segment(source, node)
+        for node in body
+        if getattr(node, "name", None) not in assignment.task_names
+    ]
 
 
 def notebook_text(assignment: Assignment) -> str:
@@ -91,6 +97,7 @@ def _check_cell(code: str) -> nbformat.NotebookNode:
 
 def check(task: str | None = None) -> None:
     """Run the public tests of ``task`` (default: every task) on this notebook's code."""
+    from autograder.grading import run_tests
     from autograder.testing.handles import LocalRunner, Submission
     from autograder.testing.student import StudentPlugin
 
@@ -102,10 +109,7 @@ def check(task: str | None = None) -> None:
     source = "\n".join(namespace.get("In", []))
     probes = import_module_file(assignment.probes_file, "probes") if assignment.probes_file else None
     plugin = StudentPlugin(folder, Submission(source, LocalRunner(module, probes)), only_task=task)
-    args = ["-q", "-p", "no:cacheprovider", "--noconftest", "--capture=sys", "-c", os.devnull]
-    paths = [str(path) for path in [assignment.manifest_file, *assignment.public_tests]]
-    with contextlib.redirect_stdout(io.StringIO()):
-        pytest.main([*args, "--rootdir", str(folder), *paths], plugins=[plugin])
+    run_tests(plugin, [assignment.manifest_file, *assignment.public_tests], folder, "--capture=sys")
     for result in plugin.tasks.values():
         if task is None or result.name == task:
             mark = "✓" if result.passed else "✗"

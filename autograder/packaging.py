@@ -7,6 +7,7 @@
 - ``gradescope.zip``: ``setup.sh`` and ``run_autograder`` at its root (Gradescope's
   autograder specification) and the course they grade with, hidden tests included.
 - ``<module>.ipynb``: the student notebook on its own.
+- ``otter/``: an Otter Assign master notebook and the files it names (see ``otter.py``).
 """
 
 from __future__ import annotations
@@ -91,11 +92,15 @@ def write_zip(path: Path, files: Iterator[tuple[Path | str, str]], prefix: str =
 
 
 def build(assignment: Assignment, out: Path) -> list[Path]:
-    """Write the student release, the Gradescope autograder and the notebook of ``assignment``."""
+    """Write the student release, the Gradescope autograder, the notebook and the Otter export."""
+    from autograder import otter
+    from autograder.grading import points_by_task
+
     folder = out / assignment.id
     student, gradescope = folder / "student.zip", folder / "gradescope.zip"
     write_zip(student, student_files(assignment), prefix=f"{assignment.id}/")
     write_zip(gradescope, gradescope_files(assignment))
     notebook = folder / notebook_file(assignment).name
     shutil.copy(notebook_file(assignment), notebook)
-    return [student, gradescope, notebook]
+    master = otter.export(assignment, points_by_task(assignment), folder / "otter")
+    return [student, gradescope, notebook, master]

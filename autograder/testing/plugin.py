@@ -52,9 +52,10 @@ class AutograderPlugin:
 
     hypothesis_profile = "autograder"
 
-    def __init__(self, assignment: Assignment, submission: Submission) -> None:
+    def __init__(self, assignment: Assignment, submission: Submission, only_task: str | None = None) -> None:
         self.assignment = assignment
         self.handle = submission
+        self.only_task = only_task
         self.tasks = {name: TaskResult(name) for name in assignment.task_names}
 
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -68,11 +69,15 @@ class AutograderPlugin:
             return RulesFile.from_parent(parent, path=file_path, plugin=self)
         return None
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         known = set(self.assignment.task_names)
         for item in items:
             if item.get_closest_marker(MARK) is None or task_of(item)[0] not in known:
                 raise pytest.UsageError(f"{item.nodeid} must be marked with task(NAME) for one of {sorted(known)}")
+        if self.only_task is not None:
+            chosen = [item for item in items if task_of(item)[0] == self.only_task]
+            config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+            items[:] = chosen
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:

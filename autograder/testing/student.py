@@ -10,7 +10,7 @@ import pytest
 
 from autograder.course import read_assignment
 from autograder.testing.handles import LocalRunner, Submission
-from autograder.testing.plugin import AutograderPlugin, task_of
+from autograder.testing.plugin import AutograderPlugin
 
 SUBMISSION_VARIABLE = "AUTOGRADER_SUBMISSION"
 HINT_CHARS = 300
@@ -25,15 +25,7 @@ class StudentPlugin(AutograderPlugin):
             module_file = Path(os.environ.get(SUBMISSION_VARIABLE) or assignment.stub_file).resolve()
             source = module_file.read_text() if module_file.exists() else ""
             submission = Submission(source, LocalRunner.from_file(module_file, assignment.probes_file))
-        super().__init__(assignment, submission)
-        self.only_task = only_task
-
-    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        super().pytest_collection_modifyitems(items)
-        if self.only_task is not None:
-            chosen = [item for item in items if task_of(item)[0] == self.only_task]
-            config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
-            items[:] = chosen
+        super().__init__(assignment, submission, only_task)
 
     def pytest_configure(self, config: pytest.Config) -> None:
         super().pytest_configure(config)
