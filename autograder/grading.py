@@ -73,7 +73,8 @@ def grade(
     with tempfile.TemporaryDirectory(prefix="autograder-") as folder:
         module_file = Path(folder) / f"{assignment.module}.py"
         module_file.write_text(loaded.source)
-        handle = Submission(loaded.source, SandboxRunner(module_file, assignment.probes_file, limits or Limits()))
+        runner = SandboxRunner(module_file, assignment.probes_file, limits or Limits())
+        handle = Submission(loaded.source, runner, loaded.where)
         plugin = GraderPlugin(assignment, handle, max_call_seconds)
         try:
             run_tests(plugin, [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests], folder)

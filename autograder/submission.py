@@ -26,6 +26,14 @@ class LoadedSubmission:
     source: str
     origin: str
     notes: list[str] = field(default_factory=list)
+    cell_starts: list[tuple[int, int]] = field(default_factory=list)  # (first module line, cell number)
+
+    def where(self, line: int) -> str:
+        """A line of the module, as the student finds it: in their file, or in a notebook cell."""
+        for start, cell in reversed(self.cell_starts):
+            if line >= start:
+                return f"line {line - start + 1} of cell {cell}"
+        return f"line {line} of your file"
 
 
 def load(path: Path, module: str) -> LoadedSubmission:
@@ -104,7 +112,7 @@ def notebook_source(data: bytes, origin: str) -> LoadedSubmission:
         notebook = nbformat.reads(_text(data, origin), as_version=4)
     except Exception as error:  # nbformat raises many types for a broken notebook
         raise SubmissionFileError(f"{origin} is not a readable notebook: {error}") from None
-    parts, notes = [], []
+    parts, notes, starts, next_line = [], [], [], 1
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code":
             continue
@@ -123,4 +131,6 @@ def notebook_source(data: bytes, origin: str) -> LoadedSubmission:
             else:
                 kept.append(line)
         parts.append(f"# cell {number}\n" + "\n".join(kept))
-    return LoadedSubmission("\n\n".join(parts) + "\n", origin, notes)
+        starts.append((next_line + 1, number))
+        next_line += len(kept) + 2  # the header line, and the blank line between parts
+    return LoadedSubmission("\n\n".join(parts) + "\n", origin, notes, starts)

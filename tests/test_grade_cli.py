@@ -150,3 +150,18 @@ def test_problems_of_the_command_itself_exit_nonzero_with_one_line(tmp_path):
 def test_assignment_can_be_named_by_its_folder(tmp_path):
     result = grade_json(REFERENCE_01, tmp_path, assignment=str(ROOT / "assignments" / A01))
     assert result["score"] == result["max_score"]
+
+
+def test_a_notebook_cell_that_fails_is_reported_by_cell_and_line(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# My work"),
+        nbformat.v4.new_code_cell("import torch"),
+        nbformat.v4.new_code_cell(REFERENCE_01.read_text()),
+        nbformat.v4.new_code_cell("print('training...')\nlosses = train_my_model()"),
+    ]
+    path = tmp_path / "work.ipynb"
+    nbformat.write(notebook, path)
+    result = grade_json(path, tmp_path)
+    assert result["score"] == 0
+    assert any("NameError" in m and "line 2 of cell 4" in m for m in messages(result, "model"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
@@ -33,10 +34,11 @@ class Runner(Protocol):
 class Submission:
     """A student's module as the tests see it."""
 
-    def __init__(self, source: str, runner: Runner) -> None:
+    def __init__(self, source: str, runner: Runner, where: Callable[[int], str] | None = None) -> None:
         self.source = source
         self._runner = runner
         self._parameters = parameter_names(source)
+        self.where = where or (lambda line: f"line {line} of your file")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

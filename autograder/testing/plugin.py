@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
@@ -106,7 +107,7 @@ class AutograderPlugin:
         """File the test's outcome under its task; a broken rule zeroes the task."""
         name, points, _ = task_of(item)
         visibility = self.visibility(item)
-        status, message = classify(error, visibility == context.HIDDEN)
+        status, message = classify(error, visibility == context.HIDDEN, self.handle.where)
         task = self.tasks[name]
         if isinstance(item, RuleItem) and status != PASSED:
             task.rule_broken = message
@@ -171,7 +172,7 @@ class RuleItem(pytest.Item):
         return self.path, None, self.name
 
 
-def classify(error: BaseException | None, hidden: bool) -> tuple[str, str]:
+def classify(error: BaseException | None, hidden: bool, where: Callable[[int], str]) -> tuple[str, str]:
     """A test's status and the message a student sees, from what it raised."""
     if error is None:
         return PASSED, ""
@@ -183,7 +184,7 @@ def classify(error: BaseException | None, hidden: bool) -> tuple[str, str]:
         return FAILED, _clip("\n".join(p for p in (text, error.hint, notes) if p))
     if isinstance(error, SubmissionError):
         status = TIMEOUT if error.kind == "timeout" else ERROR
-        return status, _clip(describe_submission_error(error, hidden))
+        return status, _clip(describe_submission_error(error, hidden, where))
     if isinstance(error, AssertionError):
         return FAILED, "a hidden check failed" if hidden else _clip(f"{error}\n{notes}".strip())
     if hidden:
@@ -191,8 +192,8 @@ def classify(error: BaseException | None, hidden: bool) -> tuple[str, str]:
     return ERROR, _clip(f"the test could not check your answer: {type(error).__name__}: {error}\n{notes}".strip())
 
 
-def describe_submission_error(error: SubmissionError, hidden: bool) -> str:
-    line = f" (line {error.line} of your file)" if error.line else ""
+def describe_submission_error(error: SubmissionError, hidden: bool, where: Callable[[int], str]) -> str:
+    line = f" ({where(error.line)})" if error.line else ""
     name = error.name
     if error.kind == "import":
         return f"your module could not be imported: {error.type_name}: {error.message}{line}"
