@@ -104,8 +104,7 @@ def check(task: str | None = None) -> None:
     folder = _assignment_folder()
     assignment = read_assignment(folder)
     namespace = vars(sys.modules["__main__"])
-    module = types.ModuleType(assignment.module)
-    module.__dict__.update({k: v for k, v in namespace.items() if not k.startswith("_") and k not in KERNEL_NAMES})
+    module = module_from_namespace(assignment.module, namespace)
     source = "\n".join(namespace.get("In", []))
     probes = import_module_file(assignment.probes_file, "probes") if assignment.probes_file else None
     plugin = StudentPlugin(folder, Submission(source, LocalRunner(module, probes)), only_task=task)
@@ -115,6 +114,13 @@ def check(task: str | None = None) -> None:
             mark = "✓" if result.passed else "✗"
             hint = f" — {result.hint()}" if not result.passed else ""
             print(f"{mark} {result.name}: {result.score:g}/{result.max_score:g} public points{hint}")
+
+
+def module_from_namespace(name: str, namespace: dict) -> types.ModuleType:
+    """A module holding what a notebook's kernel defined (the kernel's own names left out)."""
+    module = types.ModuleType(name)
+    module.__dict__.update({k: v for k, v in namespace.items() if not k.startswith("_") and k not in KERNEL_NAMES})
+    return module
 
 
 def _assignment_folder() -> Path:

@@ -18,13 +18,12 @@ import contextlib
 import io
 import shutil
 import tomllib
-import types
 from pathlib import Path
 
 import nbformat
 
 from autograder.course import Assignment, import_module_file, read_assignment
-from autograder.notebook import KERNEL_NAMES, stub_preamble
+from autograder.notebook import module_from_namespace, stub_preamble
 from autograder.packaging import engine_files
 from autograder.submission import notebook_source
 from autograder.testing import context
@@ -131,8 +130,7 @@ def check(env: dict, assignment_id: str, task: str, hidden: bool) -> None:
     hidden_tests = folder / HIDDEN / "solutions" / assignment_id
     public_dir = folder / PUBLIC / "assignments" / assignment_id
     assignment = read_assignment(public_dir, hidden_tests if hidden_tests.is_dir() else None)
-    module = types.ModuleType(assignment.module)
-    module.__dict__.update({k: v for k, v in env.items() if not k.startswith("_") and k not in KERNEL_NAMES})
+    module = module_from_namespace(assignment.module, env)
     probes = import_module_file(assignment.probes_file, "probes") if assignment.probes_file else None
     handle = Submission(_notebook_code(env), LocalRunner(module, probes))
     plugin = GraderPlugin(assignment, handle, only_task=task)
