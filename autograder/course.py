@@ -40,6 +40,7 @@ class Assignment:
     tasks: tuple[Task, ...]
     public_dir: Path
     solution_dir: Path | None = field(default=None)
+    sandbox_preload: tuple[str, ...] = ()
 
     @property
     def stub_file(self) -> Path:
@@ -95,7 +96,8 @@ def read_assignment(public_dir: Path, solution_dir: Path | None = None) -> Assig
         tasks = tuple(
             Task(entry["name"], tuple(entry.get("forbid", ())), entry.get("rule", "")) for entry in data["tasks"]
         )
-        return Assignment(public_dir.name, data["title"], data["module"], tasks, public_dir, solution_dir)
+        preload = tuple(data.get("sandbox_preload", ()))
+        return Assignment(public_dir.name, data["title"], data["module"], tasks, public_dir, solution_dir, preload)
     except FileNotFoundError:
         raise CourseError(f"{public_dir} is not an assignment folder (no {MANIFEST})") from None
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as error:

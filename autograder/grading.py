@@ -73,7 +73,7 @@ def grade(
     with tempfile.TemporaryDirectory(prefix="autograder-") as folder:
         module_file = Path(folder) / f"{assignment.module}.py"
         module_file.write_text(loaded.source)
-        runner = SandboxRunner(module_file, assignment.probes_file, limits or Limits())
+        runner = SandboxRunner(module_file, assignment.probes_file, limits or Limits(), assignment.sandbox_preload)
         handle = Submission(loaded.source, runner, loaded.where)
         plugin = GraderPlugin(assignment, handle, max_call_seconds)
         try:

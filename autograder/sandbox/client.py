@@ -127,8 +127,11 @@ def _lock(uid: int) -> bool:
 class Sandbox:
     """One submission's sandbox process, with the submission imported and ready."""
 
-    def __init__(self, module_file: Path, probes_file: Path | None, limits: Limits) -> None:
+    def __init__(
+        self, module_file: Path, probes_file: Path | None, limits: Limits, preload: tuple[str, ...] = ()
+    ) -> None:
         self.module_name = module_file.stem
+        self.preload = preload
         self.limits = limits
         self.account = sandbox_account()
         self.workdir = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
@@ -149,6 +152,7 @@ class Sandbox:
             "workdir": str(self.workdir),
             "module": self.module_name,
             "probes": with_probes,
+            "preload": list(self.preload),
             "limits": asdict(self.limits),
             "uid": self.account[0] if self.account else None,
             "gid": self.account[1] if self.account else None,

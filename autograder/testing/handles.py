@@ -102,9 +102,19 @@ def changed(before: Any, after: Any) -> bool:
     if isinstance(before, np.ndarray):
         return not (isinstance(after, np.ndarray) and np.array_equal(before, after, equal_nan=True))
     if isinstance(before, (list, tuple)):
-        return len(before) != len(after) or any(changed(b, a) for b, a in zip(before, after, strict=True))
+        return (
+            not isinstance(after, (list, tuple))
+            or len(before) != len(after)
+            or any(changed(b, a) for b, a in zip(before, after, strict=True))
+        )
     if isinstance(before, dict):
-        return before.keys() != after.keys() or any(changed(before[k], after[k]) for k in before)
+        return (
+            not isinstance(after, dict)
+            or before.keys() != after.keys()
+            or any(changed(before[k], after[k]) for k in before)
+        )
+    if before is None or isinstance(before, (bool, int, float, str)):
+        return type(before) is not type(after) or (before != after and before == before)  # nan stays nan
     return False
 
 
@@ -164,14 +174,16 @@ def _import_file(path: Path, name: str) -> ModuleType:
 class SandboxRunner:
     """Runs the module in a sandbox process, starting a fresh one after a crash."""
 
-    def __init__(self, module_file: Path, probes_file: Path | None, limits: Limits) -> None:
-        self._files, self._limits = (module_file, probes_file), limits
+    def __init__(
+        self, module_file: Path, probes_file: Path | None, limits: Limits, preload: tuple[str, ...] = ()
+    ) -> None:
+        self._files, self._limits, self._preload = (module_file, probes_file), limits, preload
         self._sandbox: Sandbox | None = None
 
     def call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict:
         if self._sandbox is None or not (self._sandbox.alive or self._sandbox.import_error):
             self.close()
-            self._sandbox = Sandbox(*self._files, self._limits)
+            self._sandbox = Sandbox(*self._files, self._limits, self._preload)
         return self._sandbox.call(kind, name, args, kwargs, seed, timeout)
 
     def output(self) -> str:

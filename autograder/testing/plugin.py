@@ -181,7 +181,7 @@ def classify(error: BaseException | None, hidden: bool, where: Callable[[int], s
     notes = "" if hidden else "\n".join(getattr(error, "__notes__", []))
     if isinstance(error, CheckFailure):
         text = error.message if hidden else "\n".join(p for p in (error.message, error.detail) if p)
-        return FAILED, _clip("\n".join(p for p in (text, error.hint, notes) if p))
+        return FAILED, "\n".join(p for p in (_clip(text), error.hint, _clip(notes)) if p)  # the hint stays whole
     if isinstance(error, SubmissionError):
         status = TIMEOUT if error.kind == "timeout" else ERROR
         return status, _clip(describe_submission_error(error, hidden, where))

@@ -1,0 +1,2 @@
+def count_parameters(model):
+    return sum(value.numel() for value in model.state_dict().values())

@@ -1,0 +1,12 @@
+def trainer(model, criterion, optimizer, dataloader, epochs=5):
+    history = []
+    for _ in range(epochs):
+        total = 0
+        for X, y in dataloader:
+            optimizer.zero_grad()
+            loss = criterion(model(X), y)
+            loss.backward()
+            optimizer.step()
+            total += loss
+        history.append(total / len(dataloader))
+    return history

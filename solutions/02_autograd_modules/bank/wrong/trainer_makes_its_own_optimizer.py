@@ -1,0 +1,13 @@
+def trainer(model, criterion, optimizer, dataloader, epochs=5):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    history = []
+    for _ in range(epochs):
+        total = 0.0
+        for X, y in dataloader:
+            optimizer.zero_grad()
+            loss = criterion(model(X), y)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+        history.append(total / len(dataloader))
+    return history

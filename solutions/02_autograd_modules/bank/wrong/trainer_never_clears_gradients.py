@@ -1,0 +1,11 @@
+def trainer(model, criterion, optimizer, dataloader, epochs=5):
+    history = []
+    for _ in range(epochs):
+        total = 0.0
+        for X, y in dataloader:
+            loss = criterion(model(X), y)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+        history.append(total / len(dataloader))
+    return history

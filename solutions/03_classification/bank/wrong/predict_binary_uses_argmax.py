@@ -1,0 +1,2 @@
+def predict_binary(logits):
+    return logits.argmax(dim=1)

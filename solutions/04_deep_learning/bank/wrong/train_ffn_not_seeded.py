@@ -1,0 +1,11 @@
+def train_ffn(X, y, hidden_size=4, epochs=400, lr=1e-2, seed=0):
+    net = FFN(X.shape[1], 1, hidden_size)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = nn.MSELoss()(net(X).squeeze(1), y)
+        loss.backward()
+        losses.append(loss.item())
+        optimizer.step()
+    return net, losses

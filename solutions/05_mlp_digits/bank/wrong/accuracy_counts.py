@@ -1,0 +1,5 @@
+def accuracy(model, X, y):
+    model.eval()
+    with torch.no_grad():
+        predictions = model(X).argmax(dim=1)
+    return (predictions == y).sum().item()
