@@ -15,9 +15,9 @@ HINT_CHARS = 160
 GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "after_published"}
 
 
-def table(result: GradingResult, title: str = "") -> Table:
+def table(result: GradingResult) -> Table:
     """One row per task: points, status and the first thing to fix."""
-    grid = Table(title=title or f"{result.assignment}: {result.submission}", title_justify="left")
+    grid = Table()
     grid.add_column("task")
     grid.add_column("points", justify="right")
     grid.add_column("status")
@@ -37,7 +37,8 @@ def table(result: GradingResult, title: str = "") -> Table:
 
 
 def print_result(result: GradingResult, console: Console, title: str = "") -> None:
-    console.print(table(result, title))
+    console.print(title or f"{result.assignment}: {result.submission}", style="bold", soft_wrap=True)
+    console.print(table(result))
     for note in result.notes:
         console.print(f"  note: {note}", style="dim")
 
