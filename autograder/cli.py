@@ -1,91 +1,248 @@
-"""The ``autograder`` command."""
+"""The ``autograder`` command: grade submissions, prove tests sound, build what is handed out.
+
+Only the standard library and rich are imported up front, so help and argument errors answer
+at once; torch, pytest and the grading engine are imported inside the commands that grade.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
+from rich.markup import escape
 
-from autograder import authoring, bank, course, notebook, packaging, reports, validation
+import autograder
+from autograder import course
 from autograder.course import CourseError
-from autograder.grading import GradingError, grade
-from autograder.sandbox.client import SandboxSetupError, open_python_to_sandbox, sandbox_account
-from autograder.submission import SubmissionFileError
 
 console = Console(highlight=False)
 
+DISTRIBUTION = "nn-autograder"
+A01 = "01_gradient_descent"
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
-    parser.add_argument("--course", type=Path, help="the course folder (default: found from here)")
-    commands = parser.add_subparsers(dest="command", required=True)
 
-    grade_parser = commands.add_parser("grade", help="grade one submission")
-    grade_parser.add_argument("assignment", help="assignment id (e.g. 01_gradient_descent) or its folder")
-    grade_parser.add_argument("submission", type=Path, help="a .py module, a folder, a .ipynb notebook or a .zip")
-    grade_parser.add_argument("--json", type=Path, help="write the project's JSON result here")
-    grade_parser.add_argument("--gradescope", type=Path, help="write Gradescope's results.json here")
-    grade_parser.add_argument(
+class UsageError(Exception):
+    """The command was asked for something it does not do."""
+
+
+def version() -> str:
+    """The installed distribution's version, else (an engine copied into a folder) the package's."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return autograder.__version__
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: one sub-parser per command, each added by its own function."""
+    top = argparse.ArgumentParser(
+        prog="autograder",
+        description="Grade neural-network assignments written with PyTorch, prove their tests sound, "
+        "and build what students and grading platforms get.",
+        epilog="Run `autograder COMMAND --help` for a command's options and examples.",
+    )
+    top.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    top.add_argument("--course", type=Path, help="the course folder (default: found from the working folder up)")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    course_option = argparse.ArgumentParser(add_help=False)
+    course_option.add_argument(
+        "--course", type=Path, default=argparse.SUPPRESS, help="the course folder (default: found from here up)"
+    )
+    for add in (add_grade, add_demo, add_sync, add_validate, add_build, add_sandbox_setup):
+        add(commands, course_option)
+    return top
+
+
+def _command(
+    commands: argparse._SubParsersAction, parents: argparse.ArgumentParser, name: str, summary: str, text: str
+) -> argparse.ArgumentParser:
+    """A sub-parser whose help shows ``summary``, then ``text`` (a description and examples) as written."""
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=f"{summary[0].upper()}{summary[1:]}.\n\n{text}",
+        parents=[parents],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def add_grade(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
+    command = _command(
+        commands,
+        parents,
+        "grade",
+        "grade one submission with the public and hidden tests",
+        "The submission runs in a sandbox; the table shows each task's points and what to fix.\n"
+        "Exits 0 whenever grading completes (whatever the score), 2 when it cannot start.\n\n"
+        "examples:\n"
+        f"  autograder grade {A01} gradient_descent.py\n"
+        f"  autograder grade {A01} handin.zip --json result.json --gradescope results.json\n"
+        "For a folder of many submissions use `autograder grade-all`.",
+    )
+    command.add_argument("assignment", help=f"assignment id (e.g. {A01}) or its folder")
+    command.add_argument(
+        "submission", nargs="+", type=Path, help="a .py module, a .ipynb notebook, or a folder or .zip holding one"
+    )
+    command.add_argument("--json", type=Path, help="write the project's JSON result here")
+    command.add_argument("--gradescope", type=Path, help="write Gradescope's results.json here")
+    command.add_argument(
         "--github",
         action="store_true",
         help="in GitHub Actions: table to the job summary, result for Classroom to the step outputs",
     )
-    grade_parser.add_argument(
+    command.add_argument(
         "--max-call-seconds", type=float, help="cap every call's time limit (tests set their own, 10 s by default)"
     )
-    grade_parser.set_defaults(run=run_grade)
+    command.set_defaults(run=run_grade)
 
-    setup_parser = commands.add_parser(
-        "sandbox-setup", help="as root: let the sandbox user enter the folders that hold Python's files"
+
+def add_demo(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
+    command = _command(
+        commands,
+        parents,
+        "demo",
+        "grade the bundled examples of every assignment",
+        "For each assignment: the reference solution (full marks), the untouched stub (zero) and\n"
+        "a typical mistake from its bank (loses the tasks it breaks, with a hint naming it).\n\n"
+        "example:\n  autograder demo",
     )
-    setup_parser.set_defaults(run=run_sandbox_setup)
+    command.set_defaults(run=run_demo)
 
-    sync_parser = commands.add_parser("sync", help="regenerate student stubs and notebooks from the references")
-    sync_parser.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
-    sync_parser.add_argument("--check", action="store_true", help="only report stubs that are out of date")
-    sync_parser.set_defaults(run=run_sync)
 
-    validate_parser = commands.add_parser("validate", help="prove that an assignment's tests are sound")
-    validate_parser.add_argument("assignments", nargs="*", help="assignment ids")
-    validate_parser.add_argument("--all", action="store_true", help="every assignment of the course")
-    validate_parser.add_argument("--workers", type=int, default=validation.default_workers(), help="parallel graders")
-    validate_parser.set_defaults(run=run_validate)
+def add_sync(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
+    command = _command(
+        commands,
+        parents,
+        "sync",
+        "regenerate student stubs and notebooks from the references",
+        "Run it after editing a reference solution under solutions/; with --check it only reports\n"
+        "(exit 1 when something is out of date), as CI does.\n\n"
+        f"examples:\n  autograder sync\n  autograder sync {A01} --check",
+    )
+    command.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    command.add_argument("--check", action="store_true", help="only report stubs that are out of date")
+    command.set_defaults(run=run_sync)
 
-    build_parser = commands.add_parser("build", help="build the student release and the Gradescope autograder")
-    build_parser.add_argument("assignments", nargs="*", help="assignment ids")
-    build_parser.add_argument("--all", action="store_true", help="every assignment of the course")
-    build_parser.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
-    build_parser.set_defaults(run=run_build)
 
-    demo_parser = commands.add_parser("demo", help="grade the bundled examples of every assignment")
-    demo_parser.set_defaults(run=run_demo)
+def add_validate(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
+    command = _command(
+        commands,
+        parents,
+        "validate",
+        "prove that an assignment's tests are sound",
+        "Grades the reference (full marks), the stub (zero), every bank entry (wrong ones lose the\n"
+        "tasks they break, right ones keep full marks) and a submission twice (same result).\n"
+        "Exits 1 when a check misses.\n\n"
+        f"examples:\n  autograder validate {A01}\n  autograder validate --all --workers 2",
+    )
+    command.add_argument("assignments", nargs="*", help="assignment ids")
+    command.add_argument("--all", action="store_true", help="every assignment of the course")
+    command.add_argument("--workers", type=int, help="parallel graders (default: one per core)")
+    command.set_defaults(run=run_validate)
 
-    args = parser.parse_args(argv)
+
+def add_build(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
+    command = _command(
+        commands,
+        parents,
+        "build",
+        "build the student release, the Gradescope autograder and the Otter export",
+        "Writes OUT/<id>/student.zip, gradescope.zip, the notebook and otter/, and the course\n"
+        "repository's hidden-grading workflow OUT/github/grade-classroom.yml. Files holding\n"
+        "instructor material are readable by their owner only.\n\n"
+        f"examples:\n  autograder build {A01}\n  autograder build --all --out dist",
+    )
+    command.add_argument("assignments", nargs="*", help="assignment ids")
+    command.add_argument("--all", action="store_true", help="every assignment of the course")
+    command.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    command.set_defaults(run=run_build)
+
+
+def add_sandbox_setup(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
+    command = _command(
+        commands,
+        parents,
+        "sandbox-setup",
+        "as root, let the sandbox users reach Python's files",
+        "Under root each sandbox runs as an unprivileged uid, which must be able to enter the\n"
+        "folders on the way to Python (e.g. a Python installed under /root). This adds only the\n"
+        "permission to enter (o+x) to those folders, never to list or read them.\n\n"
+        "example:\n  sudo .venv/bin/autograder sandbox-setup",
+    )
+    command.set_defaults(run=run_sandbox_setup)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (CourseError, SubmissionFileError, GradingError, SandboxSetupError) as error:
-        console.print(f"[red]error:[/] {error}")
+    except Exception as error:
+        if not isinstance(error, _command_errors()):
+            raise
+        console.print(f"[red]error:[/] {escape(str(error))}", soft_wrap=True)
         return 2
 
 
+def _command_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean the command cannot proceed, from the engine modules loaded so far."""
+    errors: list[type[Exception]] = [UsageError, CourseError]
+    for module, name in (
+        ("autograder.submission", "SubmissionFileError"),
+        ("autograder.grading", "GradingError"),
+        ("autograder.sandbox.client", "SandboxSetupError"),
+    ):
+        if module in sys.modules:
+            errors.append(getattr(sys.modules[module], name))
+    return tuple(errors)
+
+
+def _root(args: argparse.Namespace) -> Path | None:
+    return args.course.resolve() if args.course else None
+
+
 def _assignment(args: argparse.Namespace, name: str) -> course.Assignment:
-    return course.load(name, args.course.resolve() if args.course else None)
+    return course.load(name, _root(args))
+
+
+def _start_sandboxes() -> None:
+    """Start the zygote that forks sandboxes, so its import of torch overlaps the grader's."""
+    from autograder.sandbox.launcher import shared_zygote
+
+    shared_zygote()
 
 
 def run_grade(args: argparse.Namespace) -> int:
+    if len(args.submission) > 1:
+        names = ", ".join(map(str, args.submission))
+        raise UsageError(f"grade takes one submission, got {len(args.submission)} ({names}): use grade-all for many")
+    path = args.submission[0]
     assignment = _assignment(args, args.assignment)
+    if not path.exists():
+        raise UsageError(f"no such file or folder: {path}")
+    _start_sandboxes()
+    from autograder import reports
+    from autograder.grading import grade
+    from autograder.submission import SubmissionFileError
+
     try:
-        result = grade(assignment, args.submission, max_call_seconds=args.max_call_seconds)
+        result = grade(assignment, path, max_call_seconds=args.max_call_seconds)
     except SubmissionFileError as error:
         if args.gradescope:  # the student sees why nothing was graded
             reports.write_json(reports.gradescope_error(str(error)), args.gradescope)
         raise
+    others = _submissions_in(path, assignment.module) if path.is_dir() else 0
+    if others > 1:
+        console.print(
+            f"{path} holds {others} submissions: graded one, {result.submission} (use grade-all for many)",
+            style="yellow",
+            soft_wrap=True,
+            markup=False,
+        )
     reports.print_result(result, console)
     if args.json:
         reports.write_json(result.to_dict(), args.json)
@@ -98,6 +255,17 @@ def run_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _submissions_in(folder: Path, module: str) -> int:
+    """How many files in ``folder`` could each be a submission: modules named ``module``, notebooks."""
+    count = 0
+    for path in folder.rglob("*"):
+        parts = PurePosixPath(path.relative_to(folder).as_posix()).parts
+        if any(part.startswith(("__MACOSX", ".")) for part in parts) or not path.is_file():
+            continue
+        count += path.name == f"{module}.py" or path.suffix == ".ipynb"
+    return count
+
+
 def _append(path: str | None, text: str) -> None:
     if path:
         with open(path, "a") as file:
@@ -105,9 +273,13 @@ def _append(path: str | None, text: str) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    root = args.course.resolve() if args.course else None
-    for assignment in course.all_assignments(root):
-        console.rule(f"[bold]{assignment.id}[/]: {assignment.title}")
+    chosen = course.all_assignments(_root(args))
+    _start_sandboxes()
+    from autograder import bank, reports
+    from autograder.grading import grade
+
+    for assignment in chosen:
+        console.rule(f"[bold]{assignment.id}[/]: {escape(assignment.title)}")
         examples = [("the reference solution", assignment.reference_file), ("the untouched stub", assignment.stub_file)]
         with tempfile.TemporaryDirectory() as folder:
             mistake = bank.demo_entry(assignment)
@@ -120,28 +292,39 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chosen(args: argparse.Namespace, root: Path) -> list[course.Assignment]:
+def _chosen(args: argparse.Namespace) -> list[course.Assignment]:
     if args.all == bool(args.assignments):
-        raise CourseError(f"name assignments to {args.command}, or --all")
-    return course.all_assignments(root) if args.all else [_assignment(args, name) for name in args.assignments]
+        raise UsageError(f"name assignments to {args.command}, or --all")
+    if args.all:
+        return course.all_assignments(_root(args))
+    return [_assignment(args, name) for name in args.assignments]
 
 
 def run_build(args: argparse.Namespace) -> int:
-    root = course.course_root(args.course.resolve() if args.course else None)
-    for assignment in _chosen(args, root):
+    from autograder import packaging
+
+    chosen = _chosen(args)
+    for assignment in chosen:
         for path in packaging.build(assignment, args.out):
-            console.print(f"wrote {path}")
+            console.print(f"wrote {path}", markup=False, soft_wrap=True)
+    console.print(f"wrote {packaging.build_course_workflow(chosen, args.out)}", markup=False, soft_wrap=True)
     return 0
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    root = course.course_root(args.course.resolve() if args.course else None)
-    chosen = _chosen(args, root)
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from autograder import validation
+
+    root = course.course_root(_root(args))
+    chosen = _chosen(args)
+    workers = args.workers or validation.default_workers()
     total = sum(len(validation.jobs_for(assignment, root)) for assignment in chosen)
     with Progress(console=console, transient=True) as progress:
         bar = progress.add_task("grading", total=total)
         checks = validation.validate(
-            chosen, root, args.workers, lambda job: progress.update(bar, advance=1, description=job.label)
+            chosen, root, workers, lambda job: progress.update(bar, advance=1, description=job.label)
         )
     for assignment in chosen:
         grid = Table(title=f"validation of {assignment.id}", title_justify="left")
@@ -149,7 +332,7 @@ def run_validate(args: argparse.Namespace) -> int:
             grid.add_column(column, overflow="fold")
         for check in (c for c in checks if c.assignment == assignment.id):
             verdict = "[green]ok[/]" if check.ok else "[red]MISS[/]"
-            grid.add_row(check.subject, check.expected, check.actual, verdict)
+            grid.add_row(escape(check.subject), escape(check.expected), escape(check.actual), verdict)
         console.print(grid)
     misses = [check for check in checks if not check.ok]
     console.print(f"{len(checks) - len(misses)} ok, {len(misses)} missed")
@@ -157,16 +340,19 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_sandbox_setup(args: argparse.Namespace) -> int:
+    from autograder.sandbox.client import open_python_to_sandbox, sandbox_account
+
     for folder in open_python_to_sandbox():
-        console.print(f"others may now enter {folder}")
+        console.print(f"others may now enter (not list) {folder}", markup=False, soft_wrap=True)
     account = sandbox_account()
     console.print(f"sandboxes run as uid {account[0]}" if account else "not root: sandboxes run as the grader's user")
     return 0
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    root = args.course.resolve() if args.course else None
-    chosen = [_assignment(args, name) for name in args.assignments] or course.all_assignments(root)
+    from autograder import authoring, notebook
+
+    chosen = [_assignment(args, name) for name in args.assignments] or course.all_assignments(_root(args))
     stale = []
     for assignment in chosen:
         generated = {
@@ -180,7 +366,7 @@ def run_sync(args: argparse.Namespace) -> int:
                     path.write_text(text)
     verb = "out of date" if args.check else "regenerated"
     for path in stale:
-        console.print(f"{verb}: {path}")
+        console.print(f"{verb}: {path}", markup=False, soft_wrap=True)
     if not stale:
         console.print("every stub and notebook matches its reference solution")
     return 1 if stale and args.check else 0

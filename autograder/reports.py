@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from autograder.results import PASSED, GradingResult
 
-HINT_CHARS = 160
 GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "after_published"}
 
 
-def table(result: GradingResult) -> Table:
-    """One row per task: points, status and the first thing to fix."""
+def table(result: GradingResult, shared: str = "") -> Table:
+    """One row per task: points, status and the first thing to fix (whole: long hints fold)."""
     grid = Table()
     grid.add_column("task")
     grid.add_column("points", justify="right")
@@ -29,22 +29,30 @@ def table(result: GradingResult) -> Table:
             status = "[yellow]partly[/]"
         else:
             status = "[red]failed[/]"
-        hint = task.hint()
-        grid.add_row(task.name, f"{task.score:g}/{task.max_score:g}", status, _clip(hint))
+        hint = "not graded: see above" if shared else escape(task.hint())
+        grid.add_row(escape(task.name), f"{task.score:g}/{task.max_score:g}", status, hint)
     grid.add_section()
     grid.add_row("[bold]total[/]", f"[bold]{result.score:g}/{result.max_score:g}[/]", "", "")
     return grid
 
 
+def shared_cause(result: GradingResult) -> str:
+    """The one hint of every task when a single cause failed them all (say, a module that cannot be imported)."""
+    hints = {task.hint() for task in result.tasks}
+    if len(result.tasks) > 1 and len(hints) == 1 and "" not in hints and not any(task.score for task in result.tasks):
+        return hints.pop()
+    return ""
+
+
 def print_result(result: GradingResult, console: Console, title: str = "") -> None:
-    console.print(title or f"{result.assignment}: {result.submission}", style="bold", soft_wrap=True)
-    console.print(table(result))
+    """The title, a shared cause once, the table, then the notes; lines are never hard-wrapped."""
+    console.print(title or f"{result.assignment}: {result.submission}", style="bold", soft_wrap=True, markup=False)
+    shared = shared_cause(result)
+    if shared:
+        console.print(f"not graded: {shared}", style="red", soft_wrap=True, markup=False)
+    console.print(table(result, shared))
     for note in result.notes:
-        console.print(f"  note: {note}", style="dim")
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= HINT_CHARS else text[: HINT_CHARS - 1] + "…"
+        console.print(f"  note: {note}", style="dim", soft_wrap=True, markup=False)
 
 
 def gradescope(result: GradingResult) -> dict:

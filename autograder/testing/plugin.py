@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from types import ModuleType
 
@@ -196,7 +197,8 @@ def describe_submission_error(error: SubmissionError, hidden: bool, where: Calla
     line = f" ({where(error.line)})" if error.line else ""
     name = error.name
     if error.kind == "import":
-        return f"your module could not be imported: {error.type_name}: {error.message}{line}"
+        message = re.sub(r" \([^()]*, line \d+\)$", "", error.message) if line else error.message  # said once
+        return f"your module could not be imported: {error.type_name}: {message}{line}"
     if error.kind == "not_implemented":
         return f"{name} is not implemented yet (it raises NotImplementedError){line}"
     if error.kind == "missing":
