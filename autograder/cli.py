@@ -11,6 +11,7 @@ import importlib.metadata
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from rich.console import Console
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _command_errors() -> tuple[type[Exception], ...]:
     """The errors that mean the command cannot proceed, from the engine modules loaded so far."""
-    errors: list[type[Exception]] = [UsageError, CourseError]
+    errors: list[type[Exception]] = [UsageError, GraderFailure, CourseError]
     for module, name in (
         ("autograder.submission", "SubmissionFileError"),
         ("autograder.grading", "GradingError"),
@@ -209,11 +210,28 @@ def _assignment(args: argparse.Namespace, name: str) -> course.Assignment:
     return course.load(name, _root(args))
 
 
-def _start_sandboxes() -> None:
-    """Start the zygote that forks sandboxes, so its import of torch overlaps the grader's."""
+class GraderFailure(Exception):
+    """The grader itself broke: nothing the submission did."""
+
+
+def _start_sandboxes() -> Callable[[], None]:
+    """Start the zygote that forks sandboxes, so that its import of torch overlaps the grader's.
+
+    Returns a check to call once the grader is imported: it waits for the zygote and raises
+    :class:`GraderFailure` if it could not start, so that no submission is graded on a broken grader.
+    """
     from autograder.sandbox.launcher import shared_zygote
 
-    shared_zygote()
+    zygote = shared_zygote()
+
+    def check() -> None:
+        if not zygote.ready():
+            raise GraderFailure(
+                "the grader could not start its sandboxes (see the error above): nothing was graded, "
+                "and this is not the submission's fault"
+            )
+
+    return check
 
 
 def run_grade(args: argparse.Namespace) -> int:
@@ -224,10 +242,12 @@ def run_grade(args: argparse.Namespace) -> int:
     assignment = _assignment(args, args.assignment)
     if not path.exists():
         raise UsageError(f"no such file or folder: {path}")
-    _start_sandboxes()
+    sandboxes_ready = _start_sandboxes()
     from autograder import reports
     from autograder.grading import grade
     from autograder.submission import SubmissionFileError
+
+    sandboxes_ready()
 
     try:
         result = grade(assignment, path, max_call_seconds=args.max_call_seconds)
@@ -274,9 +294,11 @@ def _append(path: str | None, text: str) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     chosen = course.all_assignments(_root(args))
-    _start_sandboxes()
+    sandboxes_ready = _start_sandboxes()
     from autograder import bank, reports
     from autograder.grading import grade
+
+    sandboxes_ready()
 
     for assignment in chosen:
         console.rule(f"[bold]{assignment.id}[/]: {escape(assignment.title)}")

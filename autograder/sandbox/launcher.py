@@ -29,6 +29,8 @@ class Zygote:
             "PYTHONDONTWRITEBYTECODE": "1",
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
+            # -P keeps the working folder off sys.path: name the folder of the engine this grader runs.
+            "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
         }
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-P", "-m", "autograder.sandbox.zygote", str(child_end.fileno())],
@@ -40,12 +42,17 @@ class Zygote:
         child_end.close()
         self._ready = False
 
-    def fork(self, request: dict, channel: socket.socket) -> int:
+    def ready(self) -> bool:
+        """Wait until the zygote has imported torch; False if it failed to start."""
         with self._lock:
             if not self._ready:
-                if self._control.recv(1024) != b'{"op": "ready"}':
-                    raise RuntimeError("the sandbox zygote failed to start")
-                self._ready = True
+                self._ready = self._control.recv(1024) == b'{"op": "ready"}'
+            return self._ready
+
+    def fork(self, request: dict, channel: socket.socket) -> int:
+        if not self.ready():
+            raise RuntimeError("the sandbox zygote failed to start")
+        with self._lock:
             socket.send_fds(self._control, [json.dumps(request).encode()], [channel.fileno()])
             reply = self._control.recv(1024)
         if not reply:
