@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -276,14 +276,12 @@ def run_grade(args: argparse.Namespace) -> int:
 
 
 def _submissions_in(folder: Path, module: str) -> int:
-    """How many files in ``folder`` could each be a submission: modules named ``module``, notebooks."""
-    count = 0
-    for path in folder.rglob("*"):
-        parts = PurePosixPath(path.relative_to(folder).as_posix()).parts
-        if any(part.startswith(("__MACOSX", ".")) for part in parts) or not path.is_file():
-            continue
-        count += path.name == f"{module}.py" or path.suffix == ".ipynb"
-    return count
+    """How many modules named ``module`` sit in ``folder`` (each could be a submission of its own)."""
+    return sum(
+        1
+        for path in folder.rglob(f"{module}.py")
+        if not any(part.startswith(("__MACOSX", ".")) for part in path.relative_to(folder).parts)
+    )
 
 
 def _append(path: str | None, text: str) -> None:

@@ -8,7 +8,9 @@ with the same tests as ``autograder grade``. A part passes when all its tests pa
 
 Beside the notebook sit the files Otter copies: ``autograder/`` (this engine) and
 ``course/`` (the public assignment) for students and the autograder, and ``course_hidden/``
-(hidden tests, reference, banks) for the autograder only.
+(hidden tests, reference, banks) for the autograder only. ``requirements.txt`` is the student
+release's (CPU torch, Jupyter): Otter puts it in the autograder's ``environment.yml``. The
+export holds hidden tests, so it is written readable by its owner only.
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ import ast
 import contextlib
 import io
 import shutil
-import tomllib
 from pathlib import Path
 
 import nbformat
 
 from autograder.course import Assignment, import_module_file, read_assignment
 from autograder.notebook import module_from_namespace, stub_preamble
-from autograder.packaging import engine_files
+from autograder.packaging import PRIVATE_FOLDER, engine_files, make_private, requirements
 from autograder.submission import notebook_source
 from autograder.testing import context
 
@@ -98,13 +99,16 @@ def _definition(source: str, tree: ast.Module, node: ast.stmt) -> str:
 def export(assignment: Assignment, points: dict[tuple[str, str], float], out: Path) -> Path:
     """Write the master notebook and the files it names to ``out``; returns the notebook's path."""
     shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True, mode=PRIVATE_FOLDER)
+    out.chmod(PRIVATE_FOLDER)  # closed before anything is written in it, whatever the umask
     for path, name in engine_files():
         _copy(path, out / name)
     shutil.copytree(assignment.public_dir, out / PUBLIC / "assignments" / assignment.id, ignore=_generated)
     shutil.copytree(assignment.solution_dir, out / HIDDEN / "solutions" / assignment.id, ignore=_generated)
-    (out / "requirements.txt").write_text("\n".join(_requirements(assignment.public_dir.parents[1])) + "\n")
+    (out / "requirements.txt").write_text(requirements())
     path = out / f"{assignment.id}.ipynb"
     nbformat.write(master_notebook(assignment, points), path)
+    make_private(out)
     return path
 
 
@@ -115,10 +119,6 @@ def _generated(folder: str, names: list[str]) -> set[str]:
 def _copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(source, target)
-
-
-def _requirements(root: Path) -> list[str]:
-    return tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
 
 
 def check(env: dict, assignment_id: str, task: str, hidden: bool) -> None:

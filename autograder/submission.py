@@ -87,7 +87,12 @@ def _pick(names: list[str], module: str, where: str) -> str:
 
 
 def _from_folder(folder: Path, module: str) -> LoadedSubmission:
-    names = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+    inside = folder.resolve()  # a link out of the folder could name the reference or the hidden tests
+    names = [
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.resolve().is_relative_to(inside)
+    ]
     chosen = _pick(names, module, str(folder))
     return _from_file(chosen, _read(folder / chosen), str(folder / chosen))
 
