@@ -203,7 +203,12 @@ def _command_errors() -> tuple[type[Exception], ...]:
 
 
 def _root(args: argparse.Namespace) -> Path | None:
-    return args.course.resolve() if args.course else None
+    """The course folder named by ``--course``, if any."""
+    if not args.course:
+        return None
+    if not (args.course / "assignments").is_dir():
+        raise UsageError(f"--course {args.course}: not a course folder (it has no assignments/ folder)")
+    return args.course.resolve()
 
 
 def _assignment(args: argparse.Namespace, name: str) -> course.Assignment:
@@ -240,21 +245,19 @@ def run_grade(args: argparse.Namespace) -> int:
         raise UsageError(f"grade takes one submission, got {len(args.submission)} ({names}): use grade-all for many")
     path = args.submission[0]
     assignment = _assignment(args, args.assignment)
-    if not path.exists():
-        raise UsageError(f"no such file or folder: {path}")
-    sandboxes_ready = _start_sandboxes()
-    from autograder import reports
-    from autograder.grading import grade
-    from autograder.submission import SubmissionFileError
-
-    sandboxes_ready()
+    from autograder import reports, submission
 
     try:
-        result = grade(assignment, path, max_call_seconds=args.max_call_seconds)
-    except SubmissionFileError as error:
+        submission.load(path, assignment.module)  # a submission that cannot be read is told at once
+    except submission.SubmissionFileError as error:
         if args.gradescope:  # the student sees why nothing was graded
             reports.write_json(reports.gradescope_error(str(error)), args.gradescope)
         raise
+    sandboxes_ready = _start_sandboxes()
+    from autograder.grading import grade
+
+    sandboxes_ready()
+    result = grade(assignment, path, max_call_seconds=args.max_call_seconds)
     others = _submissions_in(path, assignment.module) if path.is_dir() else 0
     if others > 1:
         console.print(

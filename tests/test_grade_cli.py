@@ -6,6 +6,10 @@ import zipfile
 import nbformat
 from conftest import A01, REFERENCE_01, ROOT, STUB_01, grade_json, messages, run_cli, task_scores, with_changes
 
+from autograder import bank, course
+
+ASSIGNMENT = course.load(A01)
+
 TASKS_01 = ["model", "loss_fn", "dloss_fn", "dmodel_dw", "dmodel_db", "grad_fn", "training_loop"]
 
 
@@ -84,12 +88,36 @@ def test_breaking_a_rule_zeroes_the_task_and_names_what_was_used(tmp_path):
     assert "no autograd" in grad_task["rule_broken"]
 
 
-def test_syntax_error_is_graded_zero_with_the_error_shown(tmp_path):
+def test_syntax_error_is_graded_zero_with_the_error_shown_once(tmp_path):
     broken = tmp_path / "gradient_descent.py"
     broken.write_text("import torch\n\ndef model(x, w, b)\n    return w * x + b\n")
-    result = grade_json(broken, tmp_path)
+    out = tmp_path / "result.json"
+    done = run_cli("grade", A01, broken, "--json", out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(out.read_text())
     assert result["score"] == 0
     assert any("SyntaxError" in m and "line 3" in m for m in messages(result, "model"))
+    cause = next(line for line in done.stdout.splitlines() if "SyntaxError" in line)
+    assert cause.startswith("not graded:") and cause.count("line 3") == 1, cause
+    assert done.stdout.count("SyntaxError") == 1 and done.stdout.count("not graded: see above") == len(TASKS_01)
+
+
+def test_long_hints_are_printed_whole(tmp_path):
+    mistake = next(entry for entry in bank.entries(ASSIGNMENT) if entry.name == "training_loop_adds_the_gradient")
+    done = run_cli("grade", A01, mistake.write(ASSIGNMENT, tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    cells = " ".join(done.stdout.replace("│", " ").split())
+    assert len(mistake.hint) > 100 and mistake.hint in cells and "…" not in done.stdout
+
+
+def test_a_folder_of_several_submissions_says_which_one_it_graded(tmp_path):
+    for student in ("ada", "bob"):
+        (tmp_path / "class" / student).mkdir(parents=True)
+        (tmp_path / "class" / student / "gradient_descent.py").write_bytes(REFERENCE_01.read_bytes())
+    done = run_cli("grade", A01, tmp_path / "class")
+    assert done.returncode == 0, done.stdout + done.stderr
+    first = done.stdout.splitlines()[0]
+    assert "holds 2 submissions: graded one" in first and "ada" in first and "grade-all" in first, first
 
 
 def test_failing_import_is_graded_zero_with_the_error_shown(tmp_path):
@@ -165,3 +193,11 @@ def test_a_notebook_cell_that_fails_is_reported_by_cell_and_line(tmp_path):
     result = grade_json(path, tmp_path)
     assert result["score"] == 0
     assert any("NameError" in m and "line 2 of cell 4" in m for m in messages(result, "model"))
+
+
+def test_a_link_out_of_the_submission_folder_is_not_followed(tmp_path):
+    folder = tmp_path / "handin"
+    folder.mkdir()
+    (folder / "gradient_descent.py").symlink_to(REFERENCE_01)  # the reference, were the link followed
+    done = run_cli("grade", A01, folder)
+    assert done.returncode == 2 and "holds no gradient_descent.py" in done.stdout, done.stdout

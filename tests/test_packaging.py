@@ -3,14 +3,19 @@
 import base64
 import json
 import os
+import re
+import stat
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 from conftest import A01, REFERENCE_01, ROOT, STUB_01, run_cli, task_scores
 
-from autograder import bank, course
+from autograder import bank, course, packaging
 
 ASSIGNMENT = course.load(A01)
 
@@ -18,9 +23,39 @@ ASSIGNMENT = course.load(A01)
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
+    (out / A01).mkdir()
+    (out / A01 / "gradescope.zip").write_text("an older build")  # readable by all: the build must close it
+    (out / A01 / "gradescope.zip").chmod(0o644)
     done = run_cli("build", A01, "--out", out)
     assert done.returncode == 0, done.stdout + done.stderr
     return out / A01
+
+
+@pytest.fixture(scope="module")
+def open_tmp():
+    """A temporary folder that other users may enter, as a student's home is to its sandboxes when root grades."""
+    with tempfile.TemporaryDirectory(prefix="autograder-test-") as folder:
+        os.chmod(folder, 0o755)
+        yield Path(folder)
+
+
+@pytest.fixture(scope="module")
+def python_without_engine(open_tmp):
+    """A Python with the engine's dependencies but not the engine: what a student's machine has."""
+    env = open_tmp / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", env], check=True)
+    site = subprocess.run(
+        [env / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # A plain path entry: the editable install's finder (a .pth of that folder) is not run.
+    (env / site.split(str(env) + "/", 1)[1] / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    python = env / "bin" / "python"
+    assert subprocess.run([python, "-c", "import torch, rich"], cwd=env).returncode == 0
+    assert subprocess.run([python, "-c", "import autograder"], cwd=env, capture_output=True).returncode != 0
+    return python
 
 
 def unzip(archive, folder):
@@ -45,9 +80,42 @@ def test_student_zip_holds_what_students_need(dist):
         assert f"{A01}/{needed}" in names
     with zipfile.ZipFile(dist / "student.zip") as zipped:
         assert zipped.read(f"{A01}/gradient_descent.py") == STUB_01.read_bytes()
-        requirements = zipped.read(f"{A01}/requirements.txt").decode()
-    for package in ("torch", "pytest", "hypothesis==", "numpy", "nbformat"):
-        assert package in requirements
+        requirements = zipped.read(f"{A01}/requirements.txt").decode().splitlines()
+        readme = zipped.read(f"{A01}/README.md").decode()
+    assert f"--extra-index-url {packaging.TORCH_CPU_INDEX}" in requirements  # the CPU build, not CUDA's GBs
+    assert packaging.TORCH_REQUIREMENT in requirements and "jupyterlab" in requirements
+    for package in ("pytest", "hypothesis==", "numpy", "nbformat"):
+        assert any(line.startswith(package) for line in requirements)
+    assert readme.startswith((ASSIGNMENT.public_dir / "README.md").read_text().rstrip())
+    for step in ("python3 -m venv .venv", "pip install -r requirements.txt", "pytest", "jupyter lab"):
+        assert step in readme.split("## Setting up")[1], step
+    assert (dist / "otter" / "requirements.txt").read_text().splitlines() == requirements
+
+
+def test_instructor_material_is_closed_to_other_users(dist):
+    assert stat.S_IMODE((dist / "gradescope.zip").stat().st_mode) == 0o600
+    otter = dist / "otter"
+    for path in [otter, *otter.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+    assert stat.S_IMODE((dist / "student.zip").stat().st_mode) & 0o044  # what students get stays readable
+
+
+def test_the_torch_pin_is_the_same_everywhere():
+    pins = {
+        path: re.findall(r"torch==([0-9][0-9.]*)", path.read_text())
+        for path in (ROOT / ".ci" / "run", ROOT / "setup.sh", *packaging.TEMPLATES.rglob("*"))
+        if path.is_file()
+    }
+    assert all(found == [packaging.TORCH_VERSION] for path, found in pins.items() if found), pins
+    assert pins[ROOT / ".ci" / "run"], ".ci/run must install the tested torch"
+    setup = subprocess.run(
+        ["bash", "-c", "sed -n 's/^TORCH_VERSION = \"\\(.*\\)\"$/\\1/p' autograder/packaging.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert setup.stdout.strip() == packaging.TORCH_VERSION, "setup.sh reads the pin from packaging.py"
+    assert "@TORCH_REQUIREMENT@" in (packaging.TEMPLATES / "gradescope" / "setup.sh").read_text()
 
 
 def test_no_student_zip_holds_a_hidden_test_a_reference_or_a_bank_entry(tmp_path):
@@ -62,24 +130,17 @@ def test_no_student_zip_holds_a_hidden_test_a_reference_or_a_bank_entry(tmp_path
             assert not any(zipped.read(name) in secret for name in names), assignment.id
 
 
-def run_student_pytest(folder):
+def run_student_pytest(python, folder):
     env = {key: value for key, value in os.environ.items() if key != "AUTOGRADER_SUBMISSION"}
-    return subprocess.run([sys.executable, "-m", "pytest"], cwd=folder, capture_output=True, text=True, env=env)
+    return subprocess.run([python, "-m", "pytest"], cwd=folder, capture_output=True, text=True, env=env)
 
 
-def test_unzipped_release_guides_on_the_stub_and_passes_a_solution(dist, tmp_path):
+def test_unzipped_release_guides_on_the_stub_and_passes_a_solution(dist, tmp_path, python_without_engine):
     folder = unzip(dist / "student.zip", tmp_path) / A01
-    where = subprocess.run(
-        [sys.executable, "-c", "import autograder; print(autograder.__file__)"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-    )
-    assert where.stdout.startswith(str(folder)), "the release must run on its own copy of the engine"
-    stub_run = run_student_pytest(folder)
+    stub_run = run_student_pytest(python_without_engine, folder)
     assert stub_run.returncode == 1 and stub_run.stdout.count("not implemented yet") == 7
     (folder / "gradient_descent.py").write_bytes(REFERENCE_01.read_bytes())
-    solved_run = run_student_pytest(folder)
+    solved_run = run_student_pytest(python_without_engine, folder)
     assert solved_run.returncode == 0 and "public tests: 17/17 points" in solved_run.stdout
 
 
@@ -136,35 +197,49 @@ def test_gradescope_explains_a_submission_it_cannot_read(dist, tmp_path):
     )
 
 
-def run_workflow_steps(repo, tmp_path, **env):
+def run_workflow_steps(repo, tmp_path, python):
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
-    environment = {**os.environ, "PYTHON": sys.executable, "GITHUB_STEP_SUMMARY": str(summary),
-                   "GITHUB_OUTPUT": str(outputs), **env}  # fmt: skip
-    done = subprocess.run(
+    environment = {**os.environ, "PYTHON": str(python), "GITHUB_STEP_SUMMARY": str(summary),
+                   "GITHUB_OUTPUT": str(outputs)}  # fmt: skip
+    return subprocess.run(
         ["bash", ".github/autograder/grade.sh"], cwd=repo, env=environment, capture_output=True, text=True
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = outputs.read_text().removeprefix("result=").strip()
-    return (
-        done.stdout,
-        summary.read_text(),
-        json.loads(base64.b64decode(result)),
-        json.loads((repo / "results.json").read_text()),
-    )
 
 
-def test_github_workflow_grades_a_student_repository(dist, tmp_path):
-    repo = unzip(dist / "student.zip", tmp_path / "repo") / A01
+def test_github_workflow_grades_a_student_repository_with_the_public_tests(
+    dist, tmp_path, open_tmp, python_without_engine
+):
+    repo = unzip(dist / "student.zip", open_tmp / "graded") / A01
     workflow = (repo / ".github" / "workflows" / "autograder.yml").read_text()
     assert "bash .github/autograder/grade.sh" in workflow and "results.json" in workflow
+    assert "secrets." not in workflow and "COURSE_REPOSITORY" not in workflow, "students control this workflow"
+    assert "pip install -r requirements.txt" in workflow
     mistake = bank.demo_entry(ASSIGNMENT)
     (repo / "gradient_descent.py").write_text(mistake.source(ASSIGNMENT))
-    log, summary, classroom, results = run_workflow_steps(repo, tmp_path)
-    assert f"Points {results['score']:g}/{results['max_score']:g}" in log
+    done = run_workflow_steps(repo, tmp_path, python_without_engine)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = (tmp_path / "summary.md").read_text()
+    classroom = json.loads(base64.b64decode((tmp_path / "outputs.txt").read_text().removeprefix("result=").strip()))
+    results = json.loads((repo / "results.json").read_text())
+    assert 0 < results["score"] < results["max_score"], "the engine copy in the release grades the submission"
+    assert f"Points {results['score']:g}/{results['max_score']:g}" in done.stdout
     assert "| `grad_fn` |" in summary and "❌ failed" in summary and "✅ passed" in summary
     assert classroom["version"] == 3 and classroom["max_score"] == results["max_score"]
     assert sum(test["score"] for test in classroom["tests"]) == results["score"]
     assert all(test["visibility"] == "visible" for task in results["tasks"] for test in task["tests"])
-    _, _, _, with_hidden = run_workflow_steps(repo, tmp_path, COURSE_DIR=str(ROOT))
-    assert with_hidden["max_score"] > results["max_score"]
-    assert any(test["visibility"] == "hidden" for task in with_hidden["tasks"] for test in task["tests"])
+
+
+def test_a_broken_grader_in_a_student_repository_fails_the_run_and_blames_no_one(dist, tmp_path, python_without_engine):
+    repo = unzip(dist / "student.zip", tmp_path / "repo") / A01
+    (repo / "autograder" / "sandbox" / "zygote.py").unlink()  # the sandboxes cannot start
+    done = run_workflow_steps(repo, tmp_path, python_without_engine)
+    assert done.returncode != 0 and "not the submission's fault" in done.stdout, done.stdout + done.stderr
+    assert not (repo / "results.json").exists()
+
+
+def test_course_workflow_grades_student_repositories_with_hidden_tests(dist):
+    workflow = (dist.parent / "github" / "grade-classroom.yml").read_text()
+    assert f"assignment: [{A01}]" in workflow and "@" + "TORCH" not in workflow
+    assert "--course . grade" in workflow and "persist-credentials: false" in workflow
+    assert "secrets.CLASSROOM_TOKEN" in workflow and "upload-artifact" in workflow
+    assert "find submissions -type l -delete" in workflow
