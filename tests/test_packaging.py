@@ -243,3 +243,79 @@ def test_course_workflow_grades_student_repositories_with_hidden_tests(dist):
     assert "--course . grade" in workflow and "persist-credentials: false" in workflow
     assert "secrets.CLASSROOM_TOKEN" in workflow and "upload-artifact" in workflow
     assert "find submissions -type l -delete" in workflow
+
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+echo "$(basename "$0") $*" >> "$FAKE_LOG"
+case "$1" in
+    --version) echo "Python 3.MINOR.0" ;;
+    -c) case "$2" in *sys.exit*) exit RESULT ;; *) echo 3.MINOR ;; esac ;;
+    -m) [ -e "$FAKE_DIR/venv-3.MINOR" ] || exit 1
+        mkdir -p "$3/bin"
+        for tool in pip autograder; do
+            printf '#!/usr/bin/env bash\\necho "%s $*" >> "$FAKE_LOG"\\n' "venv-$tool" > "$3/bin/$tool"
+            chmod +x "$3/bin/$tool"
+        done ;;
+esac
+"""
+FAKE_APT_GET = """#!/usr/bin/env bash
+echo "apt-get $* DEBIAN_FRONTEND=${DEBIAN_FRONTEND:-}" >> "$FAKE_LOG"
+set -- "$*"
+case "$1" in
+    *"install -y python3.11 "*) [ -e "$FAKE_DIR/has-3.11" ] || exit 100
+        "$FAKE_DIR/make-python" python3.11 11; touch "$FAKE_DIR/venv-3.11" ;;
+    *"install -y python3."*-venv) package="${1##* python}"; touch "$FAKE_DIR/venv-${package%-venv}" ;;
+esac
+"""
+FAKE_ADD_APT_REPOSITORY = """#!/usr/bin/env bash
+echo "add-apt-repository $*" >> "$FAKE_LOG"
+touch "$FAKE_DIR/has-3.11"
+"""
+MAKE_PYTHON = """#!/usr/bin/env bash
+result=$([ "$2" -ge 11 ] && echo 0 || echo 1)
+sed -e "s/MINOR/$2/g" -e "s/RESULT/$result/" "$FAKE_DIR/python.template" > "$FAKE_DIR/$1"
+chmod +x "$FAKE_DIR/$1"
+"""
+
+
+def run_gradescope_setup(dist, tmp_path, python3_minor, apt_has_python311=False, python3_has_venv=True):
+    """Gradescope's setup.sh on a fake image: apt-get, add-apt-repository and Pythons that log their calls."""
+    fake, root, log = tmp_path / "bin", tmp_path / "autograder", tmp_path / "calls.log"
+    fake.mkdir()
+    unzip(dist / "gradescope.zip", root / "source")
+    tools = {"python.template": FAKE_PYTHON, "apt-get": FAKE_APT_GET, "add-apt-repository": FAKE_ADD_APT_REPOSITORY,
+             "make-python": MAKE_PYTHON}  # fmt: skip
+    for name, text in tools.items():
+        (fake / name).write_text(text)
+        (fake / name).chmod(0o755)
+    (fake / "has-3.11").touch() if apt_has_python311 else None
+    (fake / f"venv-3.{python3_minor}").touch() if python3_has_venv else None
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "FAKE_DIR": str(fake), "FAKE_LOG": str(log), "AUTOGRADER_ROOT": str(root)}
+    subprocess.run([fake / "make-python", "python3", str(python3_minor)], env=env, check=True)
+    done = subprocess.run(["bash", root / "source" / "setup.sh"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return log.read_text().splitlines(), done.stdout
+
+
+@pytest.mark.parametrize(
+    ("image", "python3_minor", "apt_has_python311", "python3_has_venv", "python", "installs"),
+    [
+        ("24.04, python3 3.12 without its venv", 12, False, False, "python3", ["python3.12-venv"]),
+        ("a variant with python3 3.11", 11, False, True, "python3", []),
+        ("22.04, python3.11 in its archive", 10, True, True, "python3.11", ["python3.11 python3.11-venv"]),
+        ("22.04 without python3.11", 10, False, True, "python3.11", ["software-properties-common", "deadsnakes"]),
+    ],
+)
+def test_gradescope_setup_finds_or_installs_python_3_11(
+    dist, tmp_path, image, python3_minor, apt_has_python311, python3_has_venv, python, installs
+):
+    calls, log = run_gradescope_setup(dist, tmp_path, python3_minor, apt_has_python311, python3_has_venv)
+    apt = [call for call in calls if call.startswith(("apt-get", "add-apt-repository"))]
+    assert all(call.endswith("DEBIAN_FRONTEND=noninteractive") for call in apt if call.startswith("apt-get"))
+    for wanted in installs:
+        assert any(wanted in call for call in apt), (image, calls)
+    assert bool(apt) == bool(installs), (image, calls)
+    assert f"{python} -m venv {tmp_path / 'autograder' / 'venv'}" in calls, (image, calls)
+    torch = f"venv-pip install {packaging.TORCH_REQUIREMENT} --index-url {packaging.TORCH_CPU_INDEX}"
+    assert torch in calls and calls[-1] == "venv-autograder sandbox-setup", (image, calls)
+    assert "==> " in log and "sandbox users" in log
