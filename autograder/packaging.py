@@ -62,8 +62,8 @@ def requirements() -> str:
 
 
 def student_readme(assignment: Assignment) -> str:
-    """The assignment's README with the set-up steps a student follows first."""
-    readme = (assignment.public_dir / "README.md").read_text().rstrip()
+    """The assignment's README with, below its title, the set-up steps a student follows first."""
+    title, _, body = (assignment.public_dir / "README.md").read_text().partition("\n")
     setup = f"""## Setting up
 
 You need Python 3.11 or newer. In this folder, once:
@@ -77,7 +77,7 @@ This installs the CPU build of torch {TORCH_VERSION} (no GPU needed), pytest and
 check your work with `.venv/bin/pytest`, or work in the notebook with
 `.venv/bin/jupyter lab {notebook_file(assignment).name}`.
 """
-    return f"{readme}\n\n{setup}"
+    return f"{title}\n\n{setup}\n{body.lstrip()}"
 
 
 def student_files(assignment: Assignment) -> Iterator[tuple[Path | str, str]]:
