@@ -4,13 +4,14 @@ import ast
 import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import A01, ROOT, grade_json, run_cli, task_scores
 
-from autograder import bank, course
+from autograder import bank, course, packaging
 
 pytest.importorskip("otter", reason="otter-grader is the optional extra `otter`")
 OTTER = str(ROOT / ".venv" / "bin" / "otter") if (ROOT / ".venv" / "bin" / "otter").exists() else "otter"
@@ -55,6 +56,13 @@ def test_student_notebook_hides_solutions_and_hidden_tests(assigned):
     assert "BEGIN SOLUTION" not in student and "squared_diffs.mean()" not in student
     assert not list((assigned / "student").rglob("test_hidden.py"))
     assert list((assigned / "autograder").rglob("test_hidden.py"))
+
+
+def test_otter_environment_installs_cpu_torch_and_jupyter(assigned):
+    with zipfile.ZipFile(next((assigned / "autograder").glob("*.zip"))) as archive:
+        environment = archive.read("environment.yml").decode()
+    for needed in (f"--extra-index-url {packaging.TORCH_CPU_INDEX}", packaging.TORCH_REQUIREMENT, "jupyterlab"):
+        assert needed in environment, needed
 
 
 @pytest.mark.parametrize("subject", ["reference", "mistake"])

@@ -321,3 +321,49 @@ def test_gradescope_setup_finds_or_installs_python_3_11(
     torch = f"venv-pip install {packaging.TORCH_REQUIREMENT} --index-url {packaging.TORCH_CPU_INDEX}"
     assert torch in calls and calls[-1] == "venv-autograder sandbox-setup", (image, calls)
     assert "==> " in log and "sandbox users" in log
+
+
+FAKE_GIT = """#!/usr/bin/env bash
+# git -c http.extraheader=H clone --quiet --depth 1 https://github.com/OWNER/NAME FOLDER, from $FAKE_REMOTES
+echo "git $2" >> "$FAKE_LOG"
+source="$FAKE_REMOTES/${7#https://github.com/}"
+[ -d "$source" ] || exit 128
+cp -r "$source" "$8"
+"""
+
+
+def test_course_workflow_steps_grade_every_listed_repository(dist, tmp_path):
+    yaml = pytest.importorskip("yaml")
+    workflow = yaml.safe_load((dist.parent / "github" / "grade-classroom.yml").read_text())
+    steps = {step.get("name"): step for step in workflow["jobs"]["grade"]["steps"]}
+    course_repo, fake, remotes = tmp_path / "course", tmp_path / "bin", tmp_path / "remotes"
+    for folder in (course_repo / ".github" / "classroom", fake, remotes / "class"):
+        folder.mkdir(parents=True)
+    for name in ("assignments", "solutions", ".venv"):
+        (course_repo / name).symlink_to(ROOT / name)
+    (course_repo / ".github" / "classroom" / f"{A01}.txt").write_text("# students\nclass/ada\nclass/bob\nclass/gone\n")
+    (remotes / "class" / "ada").mkdir()
+    (remotes / "class" / "ada" / "gradient_descent.py").write_bytes(REFERENCE_01.read_bytes())
+    bob = unzip(dist / "student.zip", tmp_path / "bob") / A01
+    (bob / "gradient_descent.py").unlink()
+    (bob / "gradient_descent.py").symlink_to(REFERENCE_01)  # the reference, were the link followed
+    bob.rename(remotes / "class" / "bob")
+    for name, text in (("git", FAKE_GIT), ("sudo", '#!/usr/bin/env bash\nexec "$@"\n')):
+        (fake / name).write_text(text)
+        (fake / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "FAKE_REMOTES": str(remotes),
+           "FAKE_LOG": str(tmp_path / "calls.log"), "ASSIGNMENT": A01, "GH_TOKEN": "the-course-token"}  # fmt: skip
+    for step in ("Fetch the students' repositories", "Grade with the hidden tests"):
+        script = ["bash", "-eo", "pipefail", "-c", steps[step]["run"]]
+        done = subprocess.run(script, cwd=course_repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+    results = course_repo / "results" / A01
+    ada = json.loads((results / "class__ada.json").read_text())
+    assert ada["score"] == ada["max_score"] and any(
+        test["visibility"] == "hidden" for task in ada["tasks"] for test in task["tests"]
+    )
+    assert json.loads((results / "class__bob.json").read_text())["score"] == 0
+    assert "class/gone: could not be cloned" in (results / "fetch-errors.txt").read_text()
+    assert stat.S_IMODE((course_repo / "submissions" / "class__ada").stat().st_mode) == 0o700
+    header = base64.b64encode(b"x-access-token:the-course-token").decode()
+    assert f"git http.extraheader=AUTHORIZATION: basic {header}" in (tmp_path / "calls.log").read_text()
