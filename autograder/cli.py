@@ -24,11 +24,15 @@ from autograder.course import CourseError
 console = Console(highlight=False)
 
 DISTRIBUTION = "nn-autograder"
-A01 = "01_gradient_descent"
+EXAMPLE = "01_gradient_descent"
 
 
 class UsageError(Exception):
     """The command was asked for something it does not do."""
+
+
+class GraderFailure(Exception):
+    """The grader itself broke: nothing the submission did."""
 
 
 def version() -> str:
@@ -81,11 +85,11 @@ def add_grade(commands: argparse._SubParsersAction, parents: argparse.ArgumentPa
         "The submission runs in a sandbox; the table shows each task's points and what to fix.\n"
         "Exits 0 whenever grading completes (whatever the score), 2 when it cannot start.\n\n"
         "examples:\n"
-        f"  autograder grade {A01} gradient_descent.py\n"
-        f"  autograder grade {A01} handin.zip --json result.json --gradescope results.json\n"
+        f"  autograder grade {EXAMPLE} gradient_descent.py\n"
+        f"  autograder grade {EXAMPLE} handin.zip --json result.json --gradescope results.json\n"
         "For a folder of many submissions use `autograder grade-all`.",
     )
-    command.add_argument("assignment", help=f"assignment id (e.g. {A01}) or its folder")
+    command.add_argument("assignment", help=f"assignment id (e.g. {EXAMPLE}) or its folder")
     command.add_argument(
         "submission", nargs="+", type=Path, help="a .py module, a .ipynb notebook, or a folder or .zip holding one"
     )
@@ -123,7 +127,7 @@ def add_sync(commands: argparse._SubParsersAction, parents: argparse.ArgumentPar
         "regenerate student stubs and notebooks from the references",
         "Run it after editing a reference solution under solutions/; with --check it only reports\n"
         "(exit 1 when something is out of date), as CI does.\n\n"
-        f"examples:\n  autograder sync\n  autograder sync {A01} --check",
+        f"examples:\n  autograder sync\n  autograder sync {EXAMPLE} --check",
     )
     command.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     command.add_argument("--check", action="store_true", help="only report stubs that are out of date")
@@ -139,7 +143,7 @@ def add_validate(commands: argparse._SubParsersAction, parents: argparse.Argumen
         "Grades the reference (full marks), the stub (zero), every bank entry (wrong ones lose the\n"
         "tasks they break, right ones keep full marks) and a submission twice (same result).\n"
         "Exits 1 when a check misses.\n\n"
-        f"examples:\n  autograder validate {A01}\n  autograder validate --all --workers 2",
+        f"examples:\n  autograder validate {EXAMPLE}\n  autograder validate --all --workers 2",
     )
     command.add_argument("assignments", nargs="*", help="assignment ids")
     command.add_argument("--all", action="store_true", help="every assignment of the course")
@@ -156,7 +160,7 @@ def add_build(commands: argparse._SubParsersAction, parents: argparse.ArgumentPa
         "Writes OUT/<id>/student.zip, gradescope.zip, the notebook and otter/, and the course\n"
         "repository's hidden-grading workflow OUT/github/grade-classroom.yml. Files holding\n"
         "instructor material are readable by their owner only.\n\n"
-        f"examples:\n  autograder build {A01}\n  autograder build --all --out dist",
+        f"examples:\n  autograder build {EXAMPLE}\n  autograder build --all --out dist",
     )
     command.add_argument("assignments", nargs="*", help="assignment ids")
     command.add_argument("--all", action="store_true", help="every assignment of the course")
@@ -213,10 +217,6 @@ def _root(args: argparse.Namespace) -> Path | None:
 
 def _assignment(args: argparse.Namespace, name: str) -> course.Assignment:
     return course.load(name, _root(args))
-
-
-class GraderFailure(Exception):
-    """The grader itself broke: nothing the submission did."""
 
 
 def _start_sandboxes() -> Callable[[], None]:

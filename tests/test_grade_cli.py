@@ -102,22 +102,17 @@ def test_syntax_error_is_graded_zero_with_the_error_shown_once(tmp_path):
     assert done.stdout.count("SyntaxError") == 1 and done.stdout.count("not graded: see above") == len(TASKS_01)
 
 
-def test_long_hints_are_printed_whole(tmp_path):
+def test_a_folder_of_several_submissions_says_which_it_graded_and_hints_are_whole(tmp_path):
     mistake = next(entry for entry in bank.entries(ASSIGNMENT) if entry.name == "training_loop_adds_the_gradient")
-    done = run_cli("grade", A01, mistake.write(ASSIGNMENT, tmp_path))
-    assert done.returncode == 0, done.stdout + done.stderr
-    cells = " ".join(done.stdout.replace("│", " ").split())
-    assert len(mistake.hint) > 100 and mistake.hint in cells and "…" not in done.stdout
-
-
-def test_a_folder_of_several_submissions_says_which_one_it_graded(tmp_path):
     for student in ("ada", "bob"):
         (tmp_path / "class" / student).mkdir(parents=True)
-        (tmp_path / "class" / student / "gradient_descent.py").write_bytes(REFERENCE_01.read_bytes())
+        mistake.write(ASSIGNMENT, tmp_path / "class" / student)
     done = run_cli("grade", A01, tmp_path / "class")
     assert done.returncode == 0, done.stdout + done.stderr
     first = done.stdout.splitlines()[0]
     assert "holds 2 submissions: graded one" in first and "ada" in first and "grade-all" in first, first
+    cells = " ".join(done.stdout.replace("│", " ").split())
+    assert len(mistake.hint) > 100 and mistake.hint in cells and "…" not in done.stdout
 
 
 def test_failing_import_is_graded_zero_with_the_error_shown(tmp_path):
