@@ -108,6 +108,6 @@ class StudentPlugin(AutograderPlugin):
         if any(verdict.state == STOPPED for verdict in verdicts):
             write("public tests stopped before the end: no total (run pytest to the end)", red=True)
         elif len(verdicts) < len(self.tasks):
-            write(f"public tests of the {len(verdicts)} tasks selected: {score:g}/{most:g} points")
+            write(f"public tests of the selected tasks: {score:g}/{most:g} points")
         else:
             write(f"public tests: {score:g}/{most:g} points (hidden tests are graded too, on submission)")
