@@ -35,7 +35,7 @@ def blame_failing_dependencies(tasks: dict[str, TaskResult], uses: dict[str, lis
     failing = {name for name, task in tasks.items() if task.tests and not task.passed}
     for name, task in tasks.items():
         culprit = next((other for other in uses.get(name, []) if other in failing), None)
-        if name not in failing or culprit is None:
+        if name not in failing or culprit is None or task.rule_broken:  # a broken rule is the task's own
             continue
         note = f"{name} uses {culprit}, which fails its own tests: fix {culprit} first"
         for test in task.tests:
