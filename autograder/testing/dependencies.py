@@ -30,13 +30,13 @@ def blame_failing_dependencies(tasks: dict[str, TaskResult], uses: dict[str, lis
     """Start the failures of each task that uses a failing task with "fix that one first".
 
     A known-mistake hint of the later task is dropped: it was matched assuming the tasks it
-    uses are right.
+    uses are right. Where both tasks already say the same (an import error), nothing is added.
     """
-    failing = {name for name, task in tasks.items() if task.tests and not task.passed}
+    hints = {name: task.hint() for name, task in tasks.items() if task.tests and not task.passed}
     for name, task in tasks.items():
-        culprit = next((other for other in uses.get(name, []) if other in failing), None)
-        if name not in failing or culprit is None or task.rule_broken:  # a broken rule is the task's own
-            continue
+        culprit = next((other for other in uses.get(name, []) if other in hints), None)
+        if name not in hints or culprit is None or task.rule_broken or hints[name] == hints[culprit]:
+            continue  # passed, on its own, its own rule broken, or already told (a stub, an import error)
         note = f"{name} uses {culprit}, which fails its own tests: fix {culprit} first"
         for test in task.tests:
             if test.status != PASSED:

@@ -166,14 +166,19 @@ class LocalRunner:
 
     @classmethod
     def from_file(cls, module_file: Path, probes_file: Path | None) -> LocalRunner:
-        """Import the student's file; an import that fails is kept to be reported by every call."""
+        """Import the student's file (within the grader's import time limit); an import that
+        fails is kept to be reported by every call."""
         probes = _import_file(probes_file, "probes") if probes_file else None
         sys.path.insert(0, str(module_file.parent))
         execution.seed_everything(0)
         try:
-            return cls(_import_file(module_file, module_file.stem), probes)
-        except (Exception, SystemExit) as error:
-            return cls(None, probes, execution.describe_error(error, str(module_file)))
+            with time_limit(Limits().import_seconds):
+                return cls(_import_file(module_file, module_file.stem), probes)
+        except (Exception, SystemExit, CallTimeout) as error:
+            info = execution.describe_error(error, str(module_file))
+            if isinstance(error, CallTimeout):
+                info |= {"type": "TimeoutError", "message": f"it did not finish within {error}"}
+            return cls(None, probes, info)
 
     def call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict:
         __tracebackhide__ = True
