@@ -192,8 +192,8 @@ class LocalRunner:
                 )
         except (Exception, SystemExit, CallTimeout) as error:
             info = execution.describe_error(error, execution.submission_file(self.module))
-            kind = "timeout" if isinstance(error, CallTimeout) else None
-            raise SubmissionError.from_info(name, info, kind).with_traceback(error.__traceback__) from None
+            timed_out = "timeout" if isinstance(error, CallTimeout) else None
+            raise SubmissionError.from_info(name, info, timed_out).with_traceback(error.__traceback__) from None
         return read_response(name, message, arrays)
 
     def close(self) -> None:
