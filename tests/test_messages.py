@@ -55,11 +55,10 @@ def test_graded_messages_name_the_students_code_the_task_to_fix_first_and_no_cho
     hidden = [test["message"] for task in result["tasks"] for test in task["tests"] if test["visibility"] == "hidden"]
     assert not any("Leak" in message for message in hidden)
 
-    fix_first = {task: {m.splitlines()[0] for m in messages(result, task)} for task in ("grad_fn", "training_loop")}
-    assert fix_first == {
-        "grad_fn": {"grad_fn uses dmodel_dw, which fails its own tests: fix dmodel_dw first"},
-        "training_loop": {"training_loop uses model, which fails its own tests: fix model first"},
-    }
+    training_loop = {message.splitlines()[0] for message in messages(result, "training_loop")}
+    assert training_loop == {"training_loop uses model, which fails its own tests: fix model first"}
+    grad_fn = messages(result, "grad_fn")  # its errors already name dmodel_dw: nothing is added
+    assert grad_fn and all(message.startswith("dmodel_dw raised torch._C._LinAlgError") for message in grad_fn)
 
 
 def test_a_stub_of_classes_and_a_probed_trainer_is_named_as_the_student_wrote_it(tmp_path):
