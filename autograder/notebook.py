@@ -99,7 +99,7 @@ def check(task: str | None = None) -> None:
     """Run the public tests of ``task`` (default: every task) on this notebook's code."""
     from autograder.grading import run_tests
     from autograder.testing.handles import LocalRunner, Submission
-    from autograder.testing.student import StudentPlugin
+    from autograder.testing.student import MARKS, PASSED, StudentPlugin
 
     folder = _assignment_folder()
     assignment = read_assignment(folder)
@@ -109,11 +109,9 @@ def check(task: str | None = None) -> None:
     probes = import_module_file(assignment.probes_file, "probes") if assignment.probes_file else None
     plugin = StudentPlugin(folder, Submission(source, LocalRunner(module, probes)), only_task=task)
     run_tests(plugin, [assignment.manifest_file, *assignment.public_tests], folder, "--capture=sys")
-    for result in plugin.tasks.values():
-        if task is None or result.name == task:
-            mark = "✓" if result.passed else "✗"
-            hint = f" — {result.hint()}" if not result.passed else ""
-            print(f"{mark} {result.name}: {result.score:g}/{result.max_score:g} public points{hint}")
+    for verdict in plugin.verdicts():
+        hint = f" — {verdict.hint}" if verdict.state != PASSED else ""
+        print(f"{MARKS[verdict.state]} {verdict.task}: {verdict.score:g}/{verdict.max_score:g} public points{hint}")
 
 
 def module_from_namespace(name: str, namespace: dict) -> types.ModuleType:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,14 @@ def with_changes(tmp_path: Path, changes: str, name: str = "gradient_descent.py"
 @pytest.fixture
 def reference_result(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return grade_json(REFERENCE_01, tmp_path_factory.mktemp("reference"))
+
+
+@pytest.fixture(scope="session")
+def student_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Assignment 01 as a student unzips it from ``student.zip`` (engine copy included); copy before use."""
+    out = tmp_path_factory.mktemp("release")
+    done = run_cli("build", A01, "--out", out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with zipfile.ZipFile(out / A01 / "student.zip") as zipped:
+        zipped.extractall(out / "unzipped")
+    return out / "unzipped" / A01

@@ -5,7 +5,7 @@ import shutil
 
 import nbformat
 import pytest
-from conftest import A01, REFERENCE_01, ROOT, grade_json, task_scores
+from conftest import A01, REFERENCE_01, grade_json, task_scores
 from nbclient import NotebookClient
 
 from autograder import course, notebook
@@ -38,10 +38,9 @@ def filled_with_reference(nb):
 
 
 @pytest.fixture
-def student_folder(tmp_path):
-    folder = tmp_path / A01
-    shutil.copytree(ROOT / "assignments" / A01, folder)
-    return folder
+def student_folder(student_release, tmp_path):
+    """A fresh copy of the unzipped release of assignment 01."""
+    return shutil.copytree(student_release, tmp_path / A01)
 
 
 def test_check_cells_report_every_task_of_the_stub_as_not_implemented(student_folder):
@@ -62,3 +61,14 @@ def test_a_solved_notebook_passes_its_checks_and_grades_like_the_module(student_
     assert task_scores(as_notebook) == task_scores(as_module)
     assert as_notebook["score"] == as_notebook["max_score"]
     assert [t["tests"] for t in as_notebook["tasks"]] == [t["tests"] for t in as_module["tasks"]]
+
+
+def test_a_task_that_loops_forever_ends_its_check_with_did_not_finish(student_folder):
+    nb = nbformat.read(student_folder / "gradient_descent.ipynb", as_version=4)
+    definition = next(i for i, cell in enumerate(nb.cells) if cell.source.startswith("def dmodel_db("))
+    nb.cells[definition].source = "def dmodel_db(x, w, b):\n    while True:\n        pass"
+    nb.cells = nb.cells[:2] + nb.cells[definition : definition + 2]  # the preamble, the task and its check
+    outputs = run_notebook(student_folder, nb)
+    assert outputs['check("dmodel_db")'].startswith(
+        "✗ dmodel_db: 0/1 public points — dmodel_db did not finish within 10 s (an endless loop"
+    )

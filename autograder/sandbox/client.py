@@ -47,9 +47,12 @@ class SubmissionError(Exception):
     ``timeout``, ``crash``, ``import`` or ``invalid``.
     """
 
-    def __init__(self, kind: str, name: str, type_name: str = "", message: str = "", line: int | None = None):
+    def __init__(
+        self, kind: str, name: str, type_name: str = "", message: str = "", line: int | None = None, function: str = ""
+    ):
         super().__init__(f"{name}: {kind} {type_name} {message}".strip())
         self.kind, self.name, self.type_name, self.message, self.line = kind, name, type_name, message, line
+        self.function = function  # the submission's function or class the error happened in
 
     @classmethod
     def from_info(cls, name: str, info: dict, kind: str | None = None) -> SubmissionError:
@@ -60,6 +63,7 @@ class SubmissionError(Exception):
             str(info.get("type", ""))[:100],
             str(info.get("message", ""))[:2000],
             line if type(line) is int else None,
+            str(info.get("function", ""))[:100],
         )
 
 

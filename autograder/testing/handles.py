@@ -10,11 +10,14 @@ sees the same values, copies and errors in either mode.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any, Protocol
 
 import numpy as np
@@ -38,6 +41,7 @@ class Submission:
         self.source = source
         self._runner = runner
         self._parameters = parameter_names(source)
+        self._definitions = top_level_definitions(source)
         self.where = where or (lambda line: f"line {line} of your file")
 
     def __getattr__(self, name: str) -> Any:
@@ -47,9 +51,11 @@ class Submission:
 
     def probe(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Run the assignment's trusted probe ``name`` on the submission; returns data."""
+        __tracebackhide__ = True
         return self.invoke("probe", name, args, kwargs)
 
     def invoke(self, kind: str, name: str, args: tuple, kwargs: dict) -> Any:
+        __tracebackhide__ = True
         test = context.current()
         if test.fatal is not None:
             raise test.fatal
@@ -57,6 +63,8 @@ class Submission:
         try:
             result = self._runner.call(kind, name, list(args), dict(kwargs), seed, test.call_seconds)
         except SubmissionError as error:
+            if error.function not in self._definitions:  # a name the source fixed, never one made at run time
+                error.function = name if kind == "function" else test.task
             test.fatal = error  # the test is over: later calls (e.g. Hypothesis's) fail at once
             raise
         test.calls.append(context.Call(kind, name, args, kwargs, seed, result["value"], result["args"]))
@@ -86,6 +94,7 @@ class _Function:
         self._submission, self.__name__ = submission, name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
         return self._submission.invoke("function", self.__name__, args, kwargs)
 
 
@@ -135,32 +144,90 @@ def parameter_names(source: str) -> dict[str, list[str]]:
     return names
 
 
+def top_level_definitions(source: str) -> set[str]:
+    """Names of the functions and classes the module defines at its top level."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return {node.name for node in tree.body if isinstance(node, kinds)}
+
+
 class LocalRunner:
-    """Runs the module in this process (student mode)."""
+    """Runs the module in this process (student mode), each call within its time limit.
+
+    An error the module raises reaches pytest as a :class:`SubmissionError` that carries the
+    original traceback, so ``pytest --pdb`` and ``--tb=short`` land in the student's code.
+    """
 
     def __init__(self, module: ModuleType | None, probes: ModuleType | None, import_error: dict | None = None) -> None:
         self.module, self.probes, self.import_error = module, probes, import_error
 
     @classmethod
     def from_file(cls, module_file: Path, probes_file: Path | None) -> LocalRunner:
-        """Import the student's file; an import that fails is kept to be reported by every call."""
+        """Import the student's file (within the grader's import time limit); an import that
+        fails is kept to be reported by every call."""
         probes = _import_file(probes_file, "probes") if probes_file else None
         sys.path.insert(0, str(module_file.parent))
         execution.seed_everything(0)
         try:
-            return cls(_import_file(module_file, module_file.stem), probes)
-        except (Exception, SystemExit) as error:
-            return cls(None, probes, execution.describe_error(error, str(module_file)))
+            with time_limit(Limits().import_seconds):
+                return cls(_import_file(module_file, module_file.stem), probes)
+        except (Exception, SystemExit, CallTimeout) as error:
+            info = execution.describe_error(error, str(module_file))
+            if isinstance(error, CallTimeout):
+                info |= {"type": "TimeoutError", "message": f"it did not finish within {error}"}
+            return cls(None, probes, info)
 
     def call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict:
+        __tracebackhide__ = True
         if self.import_error is not None:
             raise SubmissionError.from_info(name, self.import_error, kind="import")
         copies = protocol.roundtrip({"args": args, "kwargs": kwargs})
-        message, arrays = execution.call(self.module, self.probes, kind, name, copies["args"], copies["kwargs"], seed)
+        try:
+            with time_limit(timeout):
+                message, arrays = execution.run(
+                    self.module, self.probes, kind, name, copies["args"], copies["kwargs"], seed
+                )
+        except (Exception, SystemExit, CallTimeout) as error:
+            info = execution.describe_error(error, execution.submission_file(self.module))
+            timed_out = "timeout" if isinstance(error, CallTimeout) else None
+            raise SubmissionError.from_info(name, info, timed_out).with_traceback(error.__traceback__) from None
         return read_response(name, message, arrays)
 
     def close(self) -> None:
         pass
+
+
+class CallTimeout(BaseException):
+    """A call ran past its time limit. Not an ``Exception``, so ``except Exception`` does not stop it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the main thread with :class:`CallTimeout` after ``seconds``, again every second after.
+
+    The repeats end a loop that swallowed the first interruption. Off the main thread
+    (where signals cannot be handled) the call runs without a limit.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise CallTimeout(f"{seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        except CallTimeout:  # it fired just as the call returned
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _import_file(path: Path, name: str) -> ModuleType:

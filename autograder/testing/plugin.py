@@ -14,7 +14,7 @@ from autograder.course import Assignment, Task, import_module_file
 from autograder.results import ERROR, FAILED, PASSED, TIMEOUT, TaskResult, TestResult
 from autograder.sandbox import execution
 from autograder.sandbox.client import SubmissionError
-from autograder.testing import context
+from autograder.testing import context, dependencies
 from autograder.testing.failures import CheckFailure
 from autograder.testing.handles import Submission
 
@@ -115,6 +115,10 @@ class AutograderPlugin:
         score = points if status == PASSED else 0.0
         task.tests.append(TestResult(display_name(item), status, score, points, visibility, message))
 
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        uses = dependencies.task_uses(self.handle.source, self.assignment.task_names)
+        dependencies.blame_failing_dependencies(self.tasks, uses)
+
     def visibility(self, item: pytest.Item) -> str:
         return context.VISIBLE if item.path.is_relative_to(self.assignment.public_dir) else context.HIDDEN
 
@@ -194,26 +198,37 @@ def classify(error: BaseException | None, hidden: bool, where: Callable[[int], s
 
 
 def describe_submission_error(error: SubmissionError, hidden: bool, where: Callable[[int], str]) -> str:
+    """One line on what went wrong, naming the student's own function or class.
+
+    In hidden tests nothing the submission chose is shown (its messages, the names of
+    exception classes it defined): only what the grader knows, and a line number.
+    """
     line = f" ({where(error.line)})" if error.line else ""
-    name = error.name
+    name = error.function or error.name
+    error_type = error.type_name
+    if hidden and not execution.is_library_exception(error_type):
+        error_type = "an exception of a class your module defines"
     if error.kind == "import":
         message = re.sub(r" \([^()]*, line \d+\)$", "", error.message) if line else error.message  # said once
-        return f"your module could not be imported: {error.type_name}: {message}{line}"
+        detail = "" if hidden else f": {message}"
+        return f"your module could not be imported: {error_type}{detail}{line}"
     if error.kind == "not_implemented":
         return f"{name} is not implemented yet (it raises NotImplementedError){line}"
     if error.kind == "missing":
-        return f"your module has no {name}: check its spelling and that it is defined at the top level"
+        return f"your module has no {error.name}: check its spelling and that it is defined at the top level"
     if error.kind == "exit":
         return f"{name} called sys.exit() or exit(){line}: return a value instead"
     if error.kind == "timeout":
-        return f"{name} did not finish within {error.message} (an endless loop, or far too much work?)"
+        seconds = f"{context.current().call_seconds:g} s" if hidden else error.message
+        return f"{name} did not finish within {seconds}{line} (an endless loop, or far too much work?)"
     if error.kind == "crash":
         return f"{name} ended the process it ran in (os._exit, a crash, or running out of memory)"
     if error.kind == "invalid":
-        return f"{name} returned something that cannot be checked: {error.message}"
+        detail = "" if hidden else f": {error.message}"
+        return f"{name} returned something that cannot be checked{detail}"
     if hidden:
-        return f"{name} raised {error.type_name} on a hidden input{line}"
-    return f"{name} raised {error.type_name}: {error.message}{line}"
+        return f"{name} raised {error_type} on a hidden input{line}"
+    return f"{name} raised {error_type}: {error.message}{line}"
 
 
 def _clip(text: str) -> str:
