@@ -13,6 +13,7 @@ from autograder.course import Assignment, Task, import_module_file
 from autograder.results import ERROR, FAILED, PASSED, TIMEOUT, TaskResult, TestResult
 from autograder.sandbox import execution
 from autograder.sandbox.client import SubmissionError
+from autograder.sandbox.protocol import KNOWN_EXCEPTION_NAMES
 from autograder.testing import context
 from autograder.testing.failures import CheckFailure
 from autograder.testing.handles import Submission
@@ -209,8 +210,9 @@ def describe_submission_error(error: SubmissionError, hidden: bool, where: Calla
         return f"{name} ended the process it ran in (os._exit, a crash, or running out of memory)"
     if error.kind == "invalid":
         return f"{name} returned something that cannot be checked: {error.message}"
-    if hidden:
-        return f"{name} raised {error.type_name} on a hidden input{line}"
+    if hidden:  # a type name the submission made up could carry what it saw of the input
+        kind = error.type_name if error.type_name in KNOWN_EXCEPTION_NAMES else "an exception"
+        return f"{name} raised {kind} on a hidden input{line}"
     return f"{name} raised {error.type_name}: {error.message}{line}"
 
 
