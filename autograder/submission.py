@@ -32,8 +32,10 @@ MAX_ZIP_MEMBERS = 2000
 MAX_FOLDER_ENTRIES = 10000
 MAX_FOLDER_DEPTH = 8
 SKIPPED_PREFIXES = (".", "__MACOSX", "__pycache__")
-FAILED_CELLS = "__autograder_failed_cells__"
+ADDED_PREFIX = "__autograder_"  # names of the code a notebook's module gains
+FAILED_CELLS = ADDED_PREFIX + "failed_cells__"
 MAX_FAILED_CELLS = 50
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
@@ -263,14 +265,14 @@ def _same_definitions(source: str, stub: str) -> bool:
 
 
 def _definitions(source: str) -> dict[str, str] | None:
-    """Top-level functions and classes by name, as ASTs without docstrings."""
+    """Top-level functions and classes by name (not those a notebook's module gains), as ASTs without docstrings."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
     definitions = {}
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(node, DEFINITIONS) and not node.name.startswith(ADDED_PREFIX):
             if node.body and _is_docstring(node.body[0]):
                 node.body = node.body[1:] or [ast.Pass()]
             definitions[node.name] = ast.dump(node)
@@ -297,7 +299,6 @@ def __autograder_record__(cell, error):
     lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__]
     __autograder_failures__.append([cell, type(error).__name__, lines[-1] if lines else None])
 """
-DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 class _Module:
