@@ -154,3 +154,94 @@ def test_opaque_values_keep_only_names_of_known_types():
         assert protocol.decode({"opaque": chosen}, []) == Opaque("")
     tree, _ = protocol.encode(type("input_was_0_123", (), {})())
     assert protocol.decode(tree, []) == Opaque("")
+
+
+FORGER = '''
+import json as _json
+import os as _os
+import socket as _socket
+import stat as _stat
+import struct as _struct
+import sys as _sys
+
+import numpy as _np
+
+def _channel():
+    for name in _os.listdir("/proc/self/fd"):
+        try:
+            if _stat.S_ISSOCK(_os.fstat(int(name)).st_mode):
+                return _socket.socket(fileno=_os.dup(int(name)))
+        except OSError:
+            pass
+
+
+def _forge(header, *frames):
+    """Write raw frames to the grader before the real answer goes out."""
+    data = b"".join(_struct.pack("!Q", len(f)) + f for f in (header, *frames))
+    _channel().sendall(data)
+
+
+def _result(value):
+    tree = {"dict": [["value", value], ["args", {"list": []}], ["kwargs", {"dict": []}]]}
+    return _json.dumps({"ok": True, "result": tree, "arrays": 1}).encode()
+
+
+def _npy(array):
+    import io
+    buffer = io.BytesIO()
+    _np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def _hostile(forge):
+    def function(*args):
+        forge(*args)
+        _os._exit(0)  # the forged frames are all the grader gets
+
+    return function
+
+
+def training_loop(n_epochs, learning_rate, params, x, y):
+    """Right, and calls none of the hostile functions."""
+    losses = []
+    for _ in range(n_epochs):
+        w, b = params
+        y_hat = w * x + b
+        losses.append(float(((y_hat - y) ** 2).mean()))
+        slope = 2 * (y_hat - y)
+        params = params - learning_rate * torch.stack([(slope * x).mean(), slope.mean()])
+    return params, losses
+
+
+model = _hostile(lambda *a: _forge(_result({"list": [{"tensor": 0, "dtype": "float64"}] * 1000}),
+                                            _npy(_np.zeros(1 << 20))))
+loss_fn = _hostile(lambda *a: _forge(b'{"arrays": 0, "x": [' + b"{}," * 1_000_000 + b"{}]}"))
+dloss_fn = _hostile(lambda *a: _forge(_result({"tensor": 0, "dtype": "float32"}),
+                    b"\\x93NUMPY\\x01\\x00v\\x00{'descr': '<f4', 'fortran_order': False, 'shape': (10**12,), }"
+                    + b" " * 52))
+dmodel_dw = _hostile(lambda x, *a: _forge(_json.dumps({"ok": True, "result": {
+    "LEAK" + str(x.tolist()): 1}, "arrays": 0}).encode()))
+
+
+def grad_fn(x, y, y_hat, w, b):
+    return type("LEAK" + str(x.tolist()), (), {})()  # an opaque value whose type name carries the input
+
+
+def dmodel_db(x, w, b):
+    raise type("LEAK" + str(x.tolist()), (Exception,), {})()
+'''
+
+
+def test_forged_frames_from_inside_the_sandbox_earn_nothing_and_leak_nothing(tmp_path, reference_result):
+    """A submission writes raw frames to the grader's channel: too large, lying, quoting hidden inputs."""
+    from conftest import grade_json, task_scores, with_changes
+
+    result = grade_json(with_changes(tmp_path, FORGER), tmp_path, "--max-call-seconds", "20")
+    scores = task_scores(result)
+    assert scores["training_loop"] == task_scores(reference_result)["training_loop"]  # the grader carried on
+    assert all(scores[task][0] == 0 for task in ("model", "loss_fn", "dloss_fn", "dmodel_dw", "dmodel_db", "grad_fn"))
+    hidden = [test["message"] for task in result["tasks"] for test in task["tests"] if test["visibility"] != "visible"]
+    assert hidden and not any("LEAK" in message for message in hidden)
+    reasons = ("a value larger than", "a message of more than", "an array that cannot be read", "a malformed value")
+    for reason in reasons:
+        assert any(f"cannot be checked: {reason}" in message for message in hidden), reason
