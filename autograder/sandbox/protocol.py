@@ -183,7 +183,7 @@ def _decode(node: Any, arrays: list[np.ndarray], depth: int, budget: _Budget) ->
         dtype = TENSOR_DTYPES.get(node.get("dtype"))
         if dtype is None:
             raise ProtocolError("a tensor of an unsupported dtype")
-        element = max(array.itemsize, torch.empty((), dtype=dtype).element_size())
+        element = max(array.itemsize, dtype.itemsize)
         budget.spend(0, array.size * element)
         tensor = torch.from_numpy(array.copy())
         if dtype != tensor.dtype:
