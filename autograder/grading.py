@@ -68,13 +68,17 @@ def grade(
 ) -> GradingResult:
     """Grade the submission at ``path``; raises SubmissionFileError if it cannot be read."""
     started = time.perf_counter()
-    loaded = submission.load(path, assignment.module)
+    stub = assignment.stub_file.read_text() if assignment.stub_file.exists() else None
+    loaded = submission.load(path, assignment.module, stub)
     protect_instructor_files(assignment)
     with tempfile.TemporaryDirectory(prefix="autograder-") as folder:
         module_file = Path(folder) / f"{assignment.module}.py"
         module_file.write_text(loaded.source)
         runner = SandboxRunner(module_file, assignment.probes_file, limits or Limits(), assignment.sandbox_preload)
         handle = Submission(loaded.source, runner, loaded.where)
+        loaded.notes += submission.failed_cells(
+            loaded, lambda name: runner.call("function", name, [], {}, 0, 10)["value"]
+        )
         plugin = GraderPlugin(assignment, handle, max_call_seconds)
         try:
             run_tests(plugin, [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests], folder)

@@ -68,16 +68,19 @@ class SubmissionError(Exception):
 
 
 def read_response(name: str, message: dict, arrays: list[np.ndarray]) -> dict:
-    """Validate a call's response; returns ``{"value", "args", "kwargs"}`` or raises."""
-    if not message.get("ok"):
+    """Validate a call's response; returns ``{"value", "args", "kwargs"}`` or raises.
+
+    A malformed response is described without quoting anything from it.
+    """
+    if message.get("ok") is not True:
         error = message.get("error")
-        raise SubmissionError.from_info(name, error if isinstance(error, dict) else {})
+        raise SubmissionError.from_info(name, error if type(error) is dict else {})
     try:
         result = protocol.decode(message.get("result"), arrays)
     except protocol.ProtocolError as error:
         raise SubmissionError("invalid", name, message=str(error)) from None
-    if not isinstance(result, dict) or set(result) != {"value", "args", "kwargs"}:
-        raise SubmissionError("invalid", name, message="malformed result")
+    if type(result) is not dict or set(result) != {"value", "args", "kwargs"}:
+        raise SubmissionError("invalid", name, message="a malformed result")
     return result
 
 
@@ -181,7 +184,12 @@ class Sandbox:
         tree, arrays = protocol.encode({"args": list(args), "kwargs": dict(kwargs)})
         request = {"kind": kind, "name": name, "seed": seed, "arguments": tree}
         message, arrays = self._exchange((request, arrays), timeout, name)
-        return read_response(name, message, arrays)
+        try:
+            return read_response(name, message, arrays)
+        except SubmissionError as error:
+            if error.kind == "invalid":  # after a malformed answer, nothing more is read from this sandbox
+                self.kill()
+            raise
 
     def _exchange(self, outgoing: tuple[dict, list[np.ndarray]] | None, timeout: float, name: str) -> tuple[dict, Any]:
         """Send a request (if any) and wait for the reply, killing the sandbox at the deadline."""

@@ -11,8 +11,10 @@ of JSON followed by one frame per array.
 
 from __future__ import annotations
 
+import builtins
 import io
 import json
+import math
 import socket
 import struct
 from dataclasses import dataclass
@@ -21,8 +23,13 @@ from typing import Any
 import numpy as np
 import torch
 
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_HEADER_BYTES = 4 * 1024 * 1024
+MAX_VALUE_BYTES = 64 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_ARRAYS = 10_000
 MAX_DEPTH = 32
+MAX_DIMENSIONS = 32
 ALLOWED_DTYPES = {
     "bool",
     "uint8",
@@ -44,10 +51,10 @@ class ProtocolError(Exception):
 class Opaque:
     """Stands for a returned object that is not data (a model, a function, ...)."""
 
-    type_name: str
+    type_name: str  # a name from KNOWN_TYPE_NAMES, else "" (a name the submission chose is never kept)
 
     def __repr__(self) -> str:
-        return f"<{self.type_name} object>"
+        return f"<{self.type_name or 'unknown'} object>"
 
 
 def encode(value: Any) -> tuple[Any, list[np.ndarray]]:
@@ -112,52 +119,106 @@ _NUMPY_DTYPES = {
 }
 
 
+TENSOR_DTYPES = {
+    str(dtype).removeprefix("torch."): dtype
+    for dtype in (*_NUMPY_DTYPES, torch.bfloat16, torch.complex64, torch.complex128)
+}
+
+
+def _type_names() -> frozenset[str]:
+    """Names of built-in, torch and numpy types: the only ones an opaque value may show."""
+    spaces = [builtins, torch, torch.nn, torch.optim, torch.utils.data, np]
+    names = {name for space in spaces for name, value in vars(space).items() if isinstance(value, type)}
+    return frozenset(names | {"function", "method", "module", "generator", "builtin_function_or_method"})
+
+
+KNOWN_TYPE_NAMES = _type_names()
+KNOWN_EXCEPTION_NAMES = frozenset(
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
+)
+
+
 def decode(tree: Any, arrays: list[np.ndarray]) -> Any:
-    """Rebuild a value from :func:`encode`'s output, validating every node."""
-    return _decode(tree, arrays, 0)
+    """Rebuild a value from :func:`encode`'s output, validating every node.
+
+    Decoding is bounded before it allocates: at most ``MAX_NODES`` nodes, ``MAX_DEPTH``
+    levels and ``MAX_VALUE_BYTES`` of arrays (an array referred to k times counts k
+    times). Anything wrong, including errors numpy or torch raise, is a ProtocolError
+    whose text quotes nothing of the value.
+    """
+    budget = _Budget()
+    try:
+        return _decode(tree, arrays, 0, budget)
+    except ProtocolError:
+        raise
+    except (MemoryError, RecursionError, ValueError, TypeError, RuntimeError, OverflowError):
+        raise ProtocolError("a value that cannot be rebuilt") from None
 
 
-def _decode(node: Any, arrays: list[np.ndarray], depth: int) -> Any:
+class _Budget:
+    """What decoding one value may still use."""
+
+    def __init__(self) -> None:
+        self.nodes, self.bytes = MAX_NODES, MAX_VALUE_BYTES
+
+    def spend(self, nodes: int, size: int = 0) -> None:
+        self.nodes -= nodes
+        self.bytes -= size
+        if self.nodes < 0:
+            raise ProtocolError(f"a value of more than {MAX_NODES} parts")
+        if self.bytes < 0:
+            raise ProtocolError(f"a value larger than {MAX_VALUE_BYTES // 2**20} MiB")
+
+
+def _decode(node: Any, arrays: list[np.ndarray], depth: int, budget: _Budget) -> Any:
+    budget.spend(1)
     if depth > MAX_DEPTH + 1:
-        raise ProtocolError("value nested too deeply")
+        raise ProtocolError("a value nested too deeply")
     if node is None or type(node) in (bool, int, float, str):
         return node
-    if not isinstance(node, dict) or len(node) == 0:
-        raise ProtocolError(f"unexpected node {type(node).__name__}")
+    if type(node) is not dict or len(node) == 0:
+        raise ProtocolError("a malformed value")
     if "tensor" in node:
         array = _array(arrays, node["tensor"])
+        dtype = TENSOR_DTYPES.get(node.get("dtype"))
+        if dtype is None:
+            raise ProtocolError("a tensor of an unsupported dtype")
+        element = max(array.itemsize, dtype.itemsize)
+        budget.spend(0, array.size * element)
         tensor = torch.from_numpy(array.copy())
-        dtype = getattr(torch, str(node.get("dtype", "")), None)
-        if isinstance(dtype, torch.dtype) and dtype != tensor.dtype:
+        if dtype != tensor.dtype:
             tensor = tensor.to(dtype)
         if node.get("requires_grad") is True and tensor.is_floating_point():
             tensor.requires_grad_(True)
         return tensor
     if "ndarray" in node:
-        return _array(arrays, node["ndarray"]).copy()
+        array = _array(arrays, node["ndarray"])
+        budget.spend(0, array.nbytes)
+        return array.copy()
     if "list" in node:
-        return [_decode(item, arrays, depth + 1) for item in _sequence(node["list"])]
+        return [_decode(item, arrays, depth + 1, budget) for item in _sequence(node["list"])]
     if "tuple" in node:
-        return tuple(_decode(item, arrays, depth + 1) for item in _sequence(node["tuple"]))
+        return tuple(_decode(item, arrays, depth + 1, budget) for item in _sequence(node["tuple"]))
     if "dict" in node:
         pairs = _sequence(node["dict"])
-        if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
-            raise ProtocolError("malformed dict node")
-        return {key: _decode(item, arrays, depth + 1) for key, item in pairs}
+        if not all(type(p) is list and len(p) == 2 and type(p[0]) is str for p in pairs):
+            raise ProtocolError("a malformed dict")
+        return {key: _decode(item, arrays, depth + 1, budget) for key, item in pairs}
     if "opaque" in node:
-        return Opaque(str(node["opaque"])[:200])
-    raise ProtocolError(f"unknown node {sorted(node)}")
+        name = node["opaque"]
+        return Opaque(name if type(name) is str and name in KNOWN_TYPE_NAMES else "")
+    raise ProtocolError("a malformed value")
 
 
 def _sequence(value: Any) -> list:
-    if not isinstance(value, list):
-        raise ProtocolError("malformed sequence node")
+    if type(value) is not list:
+        raise ProtocolError("a malformed sequence")
     return value
 
 
 def _array(arrays: list[np.ndarray], index: Any) -> np.ndarray:
     if type(index) is not int or not 0 <= index < len(arrays):
-        raise ProtocolError("array reference out of range")
+        raise ProtocolError("an array reference out of range")
     return arrays[index]
 
 
@@ -174,13 +235,29 @@ def dump_array(array: np.ndarray) -> bytes:
 
 
 def load_array(data: bytes) -> np.ndarray:
+    """An array from ``.npy`` bytes, checked against its header before anything is allocated.
+
+    The array is a read-only view of ``data``: its dtype must be an allowed one in native
+    byte order and its header must account for exactly the bytes that follow it.
+    """
+    stream = io.BytesIO(data)
     try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:
-        raise ProtocolError(f"invalid array: {error}") from None
-    if not isinstance(array, np.ndarray) or array.dtype.name not in ALLOWED_DTYPES:
-        raise ProtocolError(f"array of unsupported dtype {getattr(array, 'dtype', '?')}")
-    return array
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise ProtocolError("an array in an unknown format")
+    except (ValueError, TypeError, OSError, EOFError, SyntaxError, RecursionError, MemoryError):
+        raise ProtocolError("an array that cannot be read") from None
+    if dtype.name not in ALLOWED_DTYPES or not dtype.isnative or dtype.hasobject or dtype.fields:
+        raise ProtocolError("an array of an unsupported dtype")
+    count = math.prod(shape)
+    if len(shape) > MAX_DIMENSIONS or count * dtype.itemsize != len(data) - stream.tell():
+        raise ProtocolError("an array whose size does not match its header")
+    array = np.frombuffer(data, dtype=dtype, count=count, offset=stream.tell())
+    return array.reshape(shape, order="F" if fortran else "C")
 
 
 def send(sock: socket.socket, message: dict, arrays: list[np.ndarray] = ()) -> None:
@@ -191,16 +268,21 @@ def send(sock: socket.socket, message: dict, arrays: list[np.ndarray] = ()) -> N
 
 
 def receive(sock: socket.socket) -> tuple[dict, list[np.ndarray]]:
-    """Receive one message; raises EOFError when the peer has gone."""
-    budget = MAX_MESSAGE_BYTES
-    header = _read_frame(sock, budget)
-    budget -= len(header)
+    """Receive one message; raises EOFError when the peer has gone.
+
+    Any other failure is a ProtocolError, after which the rest of the message may still be
+    in the socket: the caller must not read from it again.
+    """
+    header = _read_frame(sock, MAX_HEADER_BYTES)
+    if header.count(b"[") + header.count(b"{") > MAX_NODES:  # bounds what json.loads builds
+        raise ProtocolError(f"a message of more than {MAX_NODES} parts")
     try:
         message = json.loads(header)
-    except (ValueError, RecursionError):
-        raise ProtocolError("message is not valid JSON") from None
-    if not isinstance(message, dict) or type(message.get("arrays")) is not int:
-        raise ProtocolError("message header malformed")
+    except (ValueError, RecursionError, MemoryError):
+        raise ProtocolError("a message that is not valid JSON") from None
+    if type(message) is not dict or type(message.get("arrays")) is not int or not 0 <= message["arrays"] <= MAX_ARRAYS:
+        raise ProtocolError("a malformed message header")
+    budget = MAX_MESSAGE_BYTES
     arrays = []
     for _ in range(message["arrays"]):
         frame = _read_frame(sock, budget)
@@ -209,10 +291,10 @@ def receive(sock: socket.socket) -> tuple[dict, list[np.ndarray]]:
     return message, arrays
 
 
-def _read_frame(sock: socket.socket, budget: int) -> bytes:
+def _read_frame(sock: socket.socket, limit: int) -> bytes:
     (size,) = struct.unpack("!Q", _read_exactly(sock, 8))
-    if size > budget:
-        raise ProtocolError(f"message larger than {MAX_MESSAGE_BYTES // 2**20} MiB")
+    if size > limit:
+        raise ProtocolError("a message larger than the grader accepts")
     return _read_exactly(sock, size)
 
 

@@ -29,7 +29,7 @@ def describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"a NumPy array of shape {value.shape} (expected a torch tensor)"
     if isinstance(value, Opaque):
-        return f"an object of type {value.type_name}"
+        return f"an object of type {value.type_name}" if value.type_name else "an object"
     return f"a value of type {type(value).__name__}"
 
 
