@@ -15,7 +15,7 @@ from rich.table import Table
 from autograder import authoring, bank, course, notebook, packaging, reports, validation
 from autograder.course import CourseError
 from autograder.grading import GradingError, grade
-from autograder.sandbox.client import SandboxSetupError, open_python_to_sandbox, sandbox_account
+from autograder.sandbox.client import Limits, SandboxSetupError, open_python_to_sandbox, sandbox_account
 from autograder.submission import SubmissionFileError
 
 console = Console(highlight=False)
@@ -38,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade_parser.add_argument(
         "--max-call-seconds", type=float, help="cap every call's time limit (tests set their own, 10 s by default)"
+    )
+    grade_parser.add_argument(
+        "--budget-seconds", type=float, help=f"time the submission may use in all (default {Limits.budget_seconds:g} s)"
+    )
+    grade_parser.add_argument(
+        "--allow-unisolated", action="store_true", help="run hidden tests even where the sandbox cannot be isolated"
     )
     grade_parser.set_defaults(run=run_grade)
 
@@ -81,7 +87,8 @@ def _assignment(args: argparse.Namespace, name: str) -> course.Assignment:
 def run_grade(args: argparse.Namespace) -> int:
     assignment = _assignment(args, args.assignment)
     try:
-        result = grade(assignment, args.submission, max_call_seconds=args.max_call_seconds)
+        limits = Limits(budget_seconds=args.budget_seconds) if args.budget_seconds else Limits()
+        result = grade(assignment, args.submission, limits, args.max_call_seconds, args.allow_unisolated)
     except SubmissionFileError as error:
         if args.gradescope:  # the student sees why nothing was graded
             reports.write_json(reports.gradescope_error(str(error)), args.gradescope)

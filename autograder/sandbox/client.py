@@ -31,6 +31,7 @@ class Limits:
     """What one sandbox may use. Times are wall-clock seconds."""
 
     import_seconds: float = 30.0
+    budget_seconds: float = 600.0
     memory_bytes: int = 1 << 30
     output_bytes: int = 1 << 20
     cpu_seconds: int = 600

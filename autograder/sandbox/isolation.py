@@ -25,7 +25,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MOUNT_ATTR_RDONLY, AT_RECURSIVE, AT_FDCWD = 0x1, 0x8000, -100
 SYS_MOUNT_SETATTR = 442  # the same number on every architecture Linux added it to (5.12)
-PR_SET_NO_NEW_PRIVS = 38
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 TMPFS_OPTIONS = b"size=16m,nr_inodes=4096,mode=1777"
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -129,3 +129,8 @@ def drop_privileges() -> None:
 
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")
     _check(_libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
+
+
+def make_undumpable() -> None:
+    """Keep processes of the same user out of this one's memory (``/proc/PID/mem``, ptrace)."""
+    _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl")
