@@ -176,15 +176,16 @@ def _mem_available() -> int:
 
 
 def _cgroup_room() -> list[int]:
-    """Limit less usage of this process's memory cgroup and of each of its ancestors."""
+    """Limit less usage (less reclaimable page cache) of this process's memory cgroup and its ancestors."""
     rooms = []
     with contextlib.suppress(OSError):
         for line in Path("/proc/self/cgroup").read_text().splitlines():
             _, controllers, path = line.split(":", 2)
             if controllers == "":
-                base, files = Path("/sys/fs/cgroup"), ("memory.max", "memory.current")
+                base, files = Path("/sys/fs/cgroup"), ("memory.max", "memory.current", "inactive_file")
             elif "memory" in controllers.split(","):
-                base, files = Path("/sys/fs/cgroup/memory"), ("memory.limit_in_bytes", "memory.usage_in_bytes")
+                base = Path("/sys/fs/cgroup/memory")
+                files = ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")
             else:
                 continue
             folder = base / path.lstrip("/")
@@ -194,8 +195,16 @@ def _cgroup_room() -> list[int]:
                 with contextlib.suppress(OSError, ValueError):
                     limit = (group / files[0]).read_text().strip()
                     if limit != "max":
-                        rooms.append(int(limit) - int((group / files[1]).read_text()))
+                        rooms.append(int(limit) - int((group / files[1]).read_text()) + _stat(group, files[2]))
     return rooms
+
+
+def _stat(group: Path, key: str) -> int:
+    for line in (group / "memory.stat").read_text().splitlines():
+        name, _, value = line.partition(" ")
+        if name == key:
+            return int(value)
+    return 0
 
 
 def _remove_files_of(uid: int) -> None:

@@ -10,6 +10,7 @@ sees the same values, copies and errors in either mode.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib.util
 import sys
 import time
@@ -201,7 +202,7 @@ class SandboxRunner:
             raise SubmissionError(self._verdict.kind, self._verdict.name, message=self._verdict.message)
         started = time.monotonic()
         try:
-            return self._call(kind, name, args, kwargs, seed, min(timeout, left))
+            return self._call(kind, name, args, kwargs, seed, min(timeout, left), left)
         except SubmissionError as error:
             if error.kind == "timeout" and left < timeout:
                 self._verdict = self._out_of_time()
@@ -214,11 +215,12 @@ class SandboxRunner:
         budget = f"its time budget ({self._limits.budget_seconds:g} s): the remaining tests were not run"
         return SubmissionError("timeout", "your submission", message=budget)
 
-    def _call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict:
+    def _call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float, left: float) -> dict:
         if self._sandbox is None or not (self._sandbox.alive or self._sandbox.import_error):
             self.close()
+            limits = dataclasses.replace(self._limits, import_seconds=min(self._limits.import_seconds, left))
             try:
-                self._sandbox = Sandbox(*self._files, self._limits, self._preload, self._hidden)
+                self._sandbox = Sandbox(*self._files, limits, self._preload, self._hidden)
             except SubmissionError as error:  # the import hung or ended the process: that is final
                 self._verdict = SubmissionError(error.kind, "importing your module", message=error.message)
                 raise self._verdict from None

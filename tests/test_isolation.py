@@ -1,0 +1,223 @@
+"""Each class of attack on the sandbox's isolation, tried as a real submission through the CLI.
+
+The submissions are graded as root (as on Gradescope) and as an ordinary user (an
+instructor's laptop, a self-hosted runner), each time on a copy of the course that the
+grading user owns. Each attack must gain nothing: no points, no hidden value in any output,
+no grader crash or hang, no process or file left behind, a result for every grading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import A01, REFERENCE_01, ROOT, messages, run_cli, task_scores
+
+ATTACKS = """
+import contextlib, os, signal, socket, subprocess, torch
+
+REPORT = []
+
+
+def attempt(name, action):
+    try:
+        action()
+        REPORT.append(name + ":done")
+    except Exception:
+        REPORT.append(name + ":refused")
+
+
+def leak(data):
+    with socket.create_connection(("127.0.0.1", __PORT__), timeout=1) as connection:
+        connection.sendall(data.encode())
+
+
+def plant_files():
+    for folder in ["/tmp", "/var/tmp", "/dev/shm"]:
+        with open(os.path.join(folder, "__MARKER__"), "w") as planted:
+            planted.write("for the next sandbox")
+
+
+def plant_bytecode():
+    os.makedirs("__SOLUTIONS__/__pycache__", exist_ok=True)
+    with open("__SOLUTIONS__/__pycache__/gradient_descent.cpython-311.pyc", "wb") as planted:
+        planted.write(b"__MARKER__")
+
+
+def others():
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) != os.getpid()]
+
+
+def read_memory():
+    for pid in others():
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb") as memory:
+                memory.seek(int(maps.readline().split("-")[0], 16))
+                memory.read(16)
+                return
+    raise OSError("no memory of another process")
+
+
+def stop_everyone():
+    for pid in others():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGSTOP)
+
+
+def linger():
+    held = []
+    for fd in range(3, 64):  # the sandbox's socket among them
+        with contextlib.suppress(OSError):
+            os.set_inheritable(fd, True)
+            held.append(fd)
+    script = "while :; do echo '{\\"score\\": 1000}' > __RESULT__; sleep 0.2; done; : __MARKER__"
+    subprocess.Popen(["sh", "-c", script], pass_fds=held, start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+attempt("network", lambda: leak("LEAK at import"))
+attempt("files", plant_files)
+attempt("bytecode", plant_bytecode)
+attempt("memory", read_memory)
+stop_everyone()
+attempt("linger", linger)
+
+
+def model(x, w, b):
+    raise ValueError("REPORT " + " ".join(REPORT))
+
+
+def loss_fn(y_hat, y):
+    return torch.tensor(0.0)
+
+
+def dloss_fn(y_hat, y):
+    attempt("leak", lambda: leak("LEAK " + repr(y_hat.tolist())))
+    return torch.zeros_like(y_hat)
+
+
+try:
+    exec(open("__SOLUTIONS__/gradient_descent.py").read())  # the reference, if it can be read
+except OSError:
+    pass
+"""
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A port on 127.0.0.1 and everything sent to it."""
+    server = socket.create_server(("127.0.0.1", 0))
+    received: list[bytes] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = server.accept()
+                with connection:
+                    received.append(connection.recv(65536))
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield server.getsockname()[1], received
+    server.close()
+
+
+@contextlib.contextmanager
+def throwaway_user() -> Iterator[tuple[int, int]]:
+    """A new ordinary user (uid, gid), removed afterwards."""
+    name = f"agtest{os.getpid()}"
+    created = subprocess.run(["useradd", "--system", "--no-create-home", name], capture_output=True, text=True)
+    if created.returncode != 0:
+        pytest.skip(f"useradd could not create a user: {created.stderr.strip()}")
+    try:
+        info = subprocess.run(["id", "-u", name], capture_output=True, text=True).stdout.strip()
+        group = subprocess.run(["id", "-g", name], capture_output=True, text=True).stdout.strip()
+        yield int(info), int(group)
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+
+
+@pytest.fixture(params=["root", "ordinary user"])
+def grader(request: pytest.FixtureRequest) -> Iterator[tuple[Path, tuple[str, ...]]]:
+    """A copy of the course owned by the grading user, and how to run the CLI as that user."""
+    as_root = request.param == "root"
+    if as_root and os.geteuid() != 0:
+        pytest.skip("grading as root needs root")
+    course = Path(tempfile.mkdtemp(prefix="autograder-isolation-"))
+    course.chmod(0o755)
+    for part in ("assignments", "solutions"):
+        shutil.copytree(ROOT / part / A01, course / part / A01, ignore=shutil.ignore_patterns("__pycache__"))
+    try:
+        if as_root or os.geteuid() != 0:
+            yield course, ()
+        else:
+            with throwaway_user() as (uid, gid):
+                subprocess.run(["chown", "-R", f"{uid}:{gid}", str(course)], check=True)
+                yield course, ("setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "env", f"HOME={course}")
+    finally:
+        shutil.rmtree(course, ignore_errors=True)
+
+
+def test_attacks_on_the_isolation_gain_nothing(grader, listener):
+    course, wrap = grader
+    port, received = listener
+    marker = f"autograder-attack-{os.getpid()}-{len(wrap)}"
+    result_file = course / "result.json"
+    solutions = course / "solutions" / A01
+    source = ATTACKS.replace("__PORT__", str(port)).replace("__MARKER__", marker)
+    source = source.replace("__SOLUTIONS__", str(solutions)).replace("__RESULT__", str(result_file))
+    submission = course / "gradient_descent.py"
+    submission.write_text(textwrap.dedent(source))
+    submission.chmod(0o644)
+
+    arguments = ("--course", course, "grade", A01, submission, "--json", result_file)
+    done = run_cli(*arguments, cwd=course, wrap=wrap, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    time.sleep(1)  # a daemon that survived would rewrite the result by now
+    result = json.loads(result_file.read_text())
+
+    assert result["score"] == 0  # the reference could not be read
+    report = " ".join(messages(result, "model"))
+    assert "network:refused" in report and "memory:refused" in report, report
+    assert received == []  # neither public nor hidden inputs reached the listener
+    assert not any(Path(folder, marker).exists() for folder in ["/tmp", "/var/tmp", "/dev/shm"])
+    assert not (solutions / "__pycache__").exists()
+    survivors = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
+    assert survivors == ""
+
+
+def test_an_import_that_hangs_is_decided_once(tmp_path):
+    submission = tmp_path / "gradient_descent.py"
+    submission.write_text("while True:\n    pass\n")
+    started = time.monotonic()
+    done = run_cli("grade", A01, submission, "--json", tmp_path / "result.json", "--budget-seconds", "4")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert time.monotonic() - started < 60  # not one import timeout per test
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["score"] == 0
+    statuses = {test["status"] for task in result["tasks"] for test in task["tests"]}
+    assert statuses == {"timeout"}
+
+
+def test_the_time_budget_ends_a_slow_submission_with_a_reason(tmp_path):
+    submission = tmp_path / "gradient_descent.py"
+    submission.write_text(
+        REFERENCE_01.read_text() + "\n\nimport time\n\ndef dloss_fn(y_hat, y):\n    time.sleep(100)\n"
+    )
+    done = run_cli(
+        "grade", A01, submission, "--json", tmp_path / "result.json", "--budget-seconds", "3", "--max-call-seconds", "1"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert task_scores(result)["dloss_fn"][0] == 0
+    assert any("time budget (3 s)" in message for task in ["dloss_fn", "grad_fn"] for message in messages(result, task))
