@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import textwrap
 import threading
@@ -147,25 +148,39 @@ def throwaway_user() -> Iterator[tuple[int, int]]:
         subprocess.run(["userdel", name], capture_output=True)
 
 
-@pytest.fixture(params=["root", "ordinary user"])
-def grader(request: pytest.FixtureRequest) -> Iterator[tuple[Path, tuple[str, ...]]]:
-    """A copy of the course owned by the grading user, and how to run the CLI as that user."""
-    as_root = request.param == "root"
-    if as_root and os.geteuid() != 0:
-        pytest.skip("grading as root needs root")
+@contextlib.contextmanager
+def course_copy(owner: tuple[int, int] | None = None) -> Iterator[Path]:
+    """A copy of assignment 01 (public and instructor files) in a folder of its own."""
     course = Path(tempfile.mkdtemp(prefix="autograder-isolation-"))
     course.chmod(0o755)
     for part in ("assignments", "solutions"):
         shutil.copytree(ROOT / part / A01, course / part / A01, ignore=shutil.ignore_patterns("__pycache__"))
+    if owner is not None:
+        subprocess.run(["chown", "-R", f"{owner[0]}:{owner[1]}", str(course)], check=True)
     try:
-        if as_root or os.geteuid() != 0:
-            yield course, ()
-        else:
-            with throwaway_user() as (uid, gid):
-                subprocess.run(["chown", "-R", f"{uid}:{gid}", str(course)], check=True)
-                yield course, ("setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "env", f"HOME={course}")
+        yield course
     finally:
         shutil.rmtree(course, ignore_errors=True)
+
+
+def as_user(uid: int, gid: int, home: Path) -> tuple[str, ...]:
+    return ("setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "env", f"HOME={home}")
+
+
+@pytest.fixture(params=["root", "ordinary user"])
+def grader(request: pytest.FixtureRequest) -> Iterator[tuple[Path, tuple[str, ...]]]:
+    """A copy of the course owned by the grading user, and how to run the CLI as that user."""
+    if request.param == "root":
+        if os.geteuid() != 0:
+            pytest.skip("grading as root needs root")
+        with course_copy() as course:
+            yield course, ()
+    elif os.geteuid() != 0:
+        with course_copy() as course:
+            yield course, ()
+    else:
+        with throwaway_user() as (uid, gid), course_copy((uid, gid)) as course:
+            yield course, as_user(uid, gid, course)
 
 
 def test_attacks_on_the_isolation_gain_nothing(grader, listener):
@@ -273,3 +288,53 @@ def test_a_memory_hungry_submission_meets_its_own_limit_in_a_768_mb_container(tm
     scores = task_scores(json.loads((tmp_path / "result.json").read_text()))
     assert scores["dmodel_dw"][0] == 0 and scores["model"][0] == scores["model"][1]
     assert oom_kills(container) == 0  # the sandbox's own limit stopped it, not the container's OOM killer
+
+
+NO_USER_NAMESPACES = """
+import ctypes, os, sys
+
+uid, gid, command = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+ready_read, ready_write = os.pipe()
+mapped_read, mapped_write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    if ctypes.CDLL(None, use_errno=True).unshare(0x10000000) != 0:  # CLONE_NEWUSER
+        os._exit(111)
+    os.write(ready_write, b"x")
+    os.read(mapped_read, 1)
+    with open("/proc/sys/user/max_user_namespaces", "w") as limit:  # of this namespace only
+        limit.write("0")
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    os.execvp(command[0], command)
+os.read(ready_read, 1)
+for name in ("uid_map", "gid_map"):
+    with open(f"/proc/{pid}/{name}", "w") as mapping:
+        mapping.write("0 0 4294967295")
+os.write(mapped_write, b"x")
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_where_namespaces_are_refused_grade_says_so_and_runs_hidden_tests_only_when_allowed(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("making a user namespace that refuses namespaces needs root")
+    launcher = tmp_path / "no_user_namespaces.py"
+    launcher.write_text(NO_USER_NAMESPACES)
+    with throwaway_user() as (uid, gid), course_copy((uid, gid)) as course:
+        wrap = (sys.executable, str(launcher), str(uid), str(gid), "env", f"HOME={course}")
+        submission = course / "solutions" / A01 / "gradient_descent.py"
+        refused = run_cli("--course", course, "grade", A01, submission, cwd=course, wrap=wrap)
+        assert refused.returncode == 2
+        assert "cannot isolate" in refused.stdout and "--allow-unisolated" in refused.stdout
+        assert "Traceback" not in refused.stdout + refused.stderr
+
+        result_file = course / "result.json"
+        arguments = ("--course", course, "grade", A01, submission, "--json", result_file, "--allow-unisolated")
+        allowed = run_cli(*arguments, cwd=course, wrap=wrap)
+        assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+        assert "cannot isolate" in allowed.stderr
+        result = json.loads(result_file.read_text())
+        assert result["score"] == result["max_score"] > 0
