@@ -87,7 +87,13 @@ def linger():
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def lift_limits():
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
 attempt("network", lambda: leak("LEAK at import"))
+attempt("limits", lift_limits)
 attempt("files", plant_files)
 attempt("bytecode", plant_bytecode)
 attempt("memory", read_memory)
@@ -203,7 +209,7 @@ def test_attacks_on_the_isolation_gain_nothing(grader, listener):
 
     assert result["score"] == 0  # the reference could not be read
     report = " ".join(messages(result, "model"))
-    assert "network:refused" in report and "memory:refused" in report, report
+    assert all(f"{attack}:refused" in report for attack in ["network", "memory", "limits"]), report
     assert received == []  # neither public nor hidden inputs reached the listener
     assert not any(Path(folder, marker).exists() for folder in ["/tmp", "/var/tmp", "/dev/shm"])
     assert not (solutions / "__pycache__").exists()

@@ -118,9 +118,12 @@ LOCK_FOLDER = Path("/run/autograder-sandbox")
 
 def _lock(uid: int) -> bool:
     """Hold the lock of ``uid`` for the life of this process, in a folder only root can enter."""
-    with contextlib.suppress(FileExistsError):
-        LOCK_FOLDER.mkdir(mode=0o700)
-    folder = LOCK_FOLDER.lstat()
+    try:
+        with contextlib.suppress(FileExistsError):
+            LOCK_FOLDER.mkdir(mode=0o700)
+        folder = LOCK_FOLDER.lstat()
+    except OSError as error:
+        raise SandboxSetupError(f"cannot make {LOCK_FOLDER} for the sandbox uids' locks: {error.strerror}") from None
     if not stat.S_ISDIR(folder.st_mode) or folder.st_uid != 0 or folder.st_mode & 0o077:
         raise SandboxSetupError(f"{LOCK_FOLDER} must be a folder that only root can enter")
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -137,6 +140,7 @@ def _lock(uid: int) -> bool:
 
 
 TEMPORARY_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+PRIVATE_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run")  # /run: the sockets of the user's session too
 
 
 def isolation_mode() -> str:
@@ -208,17 +212,29 @@ def _stat(group: Path, key: str) -> int:
 
 
 def _remove_files_of(uid: int) -> None:
-    """Remove everything ``uid`` left in the shared temporary folders (when no namespace hid them)."""
+    """Remove everything ``uid`` left in the shared temporary folders (when no namespace hid them).
+
+    Only folders anyone may write to can hold what it made, besides its own folders (removed whole).
+    """
     for top in TEMPORARY_FOLDERS:
         for folder, subfolders, files in os.walk(top):
             for name in [*files, *subfolders]:
-                path = os.path.join(folder, name)
                 with contextlib.suppress(OSError):
-                    if os.lstat(path).st_uid == uid:
-                        if name in subfolders and not os.path.islink(path):
-                            shutil.rmtree(path, ignore_errors=True)
-                        else:
-                            os.unlink(path)
+                    path = os.path.join(folder, name)
+                    info = os.lstat(path)
+                    if info.st_uid == uid and stat.S_ISDIR(info.st_mode):
+                        shutil.rmtree(path)
+                    elif info.st_uid == uid:
+                        os.unlink(path)
+            subfolders[:] = [name for name in subfolders if _open_to_all(os.path.join(folder, name))]
+
+
+def _open_to_all(folder: str) -> bool:
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and bool(info.st_mode & 0o002)
 
 
 class Sandbox:
@@ -241,7 +257,7 @@ class Sandbox:
         self.limits = limits
         self.account = sandbox_account()
         self.isolation = isolation_mode()
-        self.hidden = [str(Path.home()), tempfile.gettempdir(), *TEMPORARY_FOLDERS, *map(str, hidden)]
+        self.hidden = [str(Path.home()), tempfile.gettempdir(), *PRIVATE_FOLDERS, *map(str, hidden)]
         self.workdir = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         shutil.copy(module_file, self.workdir / module_file.name)
         if probes_file is not None:
@@ -328,8 +344,8 @@ class Sandbox:
             self._channel = None
 
     def _terminate(self) -> None:
-        """Kill the sandbox: its pid namespace (so everything in it), its process group and,
-        under root, all its user's processes."""
+        """Kill the sandbox: its pid namespace (so everything in it) and its process group;
+        without namespaces, under root, all its user's processes too."""
         if self._pidfd is not None:
             with contextlib.suppress(ProcessLookupError):
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
@@ -339,7 +355,7 @@ class Sandbox:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)
             self.pid = None
-            if self.account is not None:
+            if self.account is not None and self.isolation != "namespaces":  # else none left its pid namespace
                 _kill_all_processes_of(self.account)
 
     def close(self) -> None:
@@ -349,12 +365,13 @@ class Sandbox:
             _remove_files_of(self.account[0])
 
     def output(self, limit: int = 4000) -> str:
-        """The start of what the submission printed."""
+        """The start of what the submission printed (never what a link it left there points to)."""
         try:
-            with open(self.workdir / "output.log", "rb") as log:
-                return log.read(limit).decode(errors="replace")
+            handle = os.open(self.workdir / "output.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             return ""
+        with open(handle, "rb") as log:
+            return log.read(limit).decode(errors="replace") if stat.S_ISREG(os.fstat(handle).st_mode) else ""
 
 
 def _kill_all_processes_of(account: tuple[int, int]) -> None:

@@ -36,7 +36,7 @@ def main(channel_fd: int, request: dict, report_fd: int) -> None:
         os.setsid()
         error = None
         if request["isolate"]:
-            error = _isolate(request, report_fd)
+            error = _isolate(request, report_fd, channel)
         else:
             _report(report_fd, os.getpid())
         _confine(request)
@@ -50,11 +50,12 @@ def main(channel_fd: int, request: dict, report_fd: int) -> None:
         os._exit(0)
 
 
-def _isolate(request: dict, report_fd: int) -> dict | None:
+def _isolate(request: dict, report_fd: int, channel: socket.socket) -> dict | None:
     """Enter the namespaces; only the new pid namespace's first process returns from here."""
     isolation.enter()
     pid = os.fork()
     if pid != 0:  # stays until the sandbox ends, so that its id names it while the zygote looks it up
+        channel.close()
         _report(report_fd, pid)
         os.waitpid(pid, 0)
         os._exit(0)
@@ -95,8 +96,9 @@ def _confine(request: dict) -> None:
     _limit(resource.RLIMIT_AS, _address_space() + limits["memory_bytes"])
     _limit(resource.RLIMIT_NOFILE, 256)
     uid, gid = request.get("uid"), request.get("gid")
-    if uid is not None and os.geteuid() == 0:
+    if request["isolate"] or (uid is not None and os.geteuid() == 0):  # counted for this sandbox's user only
         _limit(resource.RLIMIT_NPROC, limits["processes"])
+    if uid is not None and os.geteuid() == 0:
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
@@ -110,10 +112,11 @@ def _confine(request: dict) -> None:
 
 
 def _limit(which: int, value: int) -> None:
+    """Set the soft and the hard limit, so that the submission cannot raise it again."""
     _, hard = resource.getrlimit(which)
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
-    resource.setrlimit(which, (value, hard))
+    resource.setrlimit(which, (value, value))
 
 
 def _address_space() -> int:

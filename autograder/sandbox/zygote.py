@@ -78,21 +78,26 @@ def fork_sandbox(channel_fd: int, request: dict, control: socket.socket) -> tupl
 def probe_isolation() -> tuple[bool, str]:
     """Whether a sandbox can enter its namespaces here, and if not the kernel's reason."""
     report_read, report_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
+    if os.fork() == 0:
         os.close(report_read)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         try:
             isolation.enter()
-            child = os.fork()
-            if child == 0:
-                isolation.confine_files(["/tmp"], [sys.prefix], "/tmp")
-                os._exit(0)
-            _, status = os.waitpid(child, 0)
+            if os.fork() == 0:
+                hidden = 1
+                try:
+                    isolation.confine_files(["/tmp"], [sys.prefix], "/tmp")
+                    if os.geteuid() != 0:
+                        isolation.drop_privileges()
+                    hidden = 0
+                finally:
+                    os._exit(hidden)
+            _, status = os.waitpid(-1, 0)
             os.write(report_write, b"" if status == 0 else b"the sandbox could not hide files")
-        except OSError as error:
-            os.write(report_write, str(error).encode())
-        os._exit(0)
+        except BaseException as error:  # the child must never return into the zygote's loop
+            os.write(report_write, str(error).encode() or type(error).__name__.encode())
+        finally:
+            os._exit(0)
     os.close(report_write)
     with os.fdopen(report_read, "rb") as report:
         reason = report.read().decode(errors="replace")
