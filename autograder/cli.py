@@ -103,6 +103,10 @@ def add_grade(commands: argparse._SubParsersAction, parents: argparse.ArgumentPa
     command.add_argument(
         "--max-call-seconds", type=float, help="cap every call's time limit (tests set their own, 10 s by default)"
     )
+    command.add_argument("--budget-seconds", type=float, help="time the submission may use in all (default 600 s)")
+    command.add_argument(
+        "--allow-unisolated", action="store_true", help="run hidden tests even where the sandbox cannot be isolated"
+    )
     command.set_defaults(run=run_grade)
 
 
@@ -248,16 +252,19 @@ def run_grade(args: argparse.Namespace) -> int:
     from autograder import reports, submission
 
     try:
-        submission.load(path, assignment.module)  # a submission that cannot be read is told at once
+        stub = assignment.stub_file.read_text() if assignment.stub_file.exists() else None
+        submission.load(path, assignment.module, stub)  # a submission that cannot be read is told at once
     except submission.SubmissionFileError as error:
         if args.gradescope:  # the student sees why nothing was graded
             reports.write_json(reports.gradescope_error(str(error)), args.gradescope)
         raise
     sandboxes_ready = _start_sandboxes()
     from autograder.grading import grade
+    from autograder.sandbox.client import Limits
 
     sandboxes_ready()
-    result = grade(assignment, path, max_call_seconds=args.max_call_seconds)
+    limits = Limits(budget_seconds=args.budget_seconds) if args.budget_seconds else Limits()
+    result = grade(assignment, path, limits, args.max_call_seconds, args.allow_unisolated)
     others = _submissions_in(path, assignment.module) if path.is_dir() else 0
     if others > 1:
         console.print(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -16,7 +18,9 @@ from autograder import submission
 from autograder.bank import Explainer
 from autograder.course import Assignment, import_module_file
 from autograder.results import GradingResult
-from autograder.sandbox.client import Limits, sandbox_account
+from autograder.sandbox import isolation
+from autograder.sandbox.client import Limits, isolation_mode, sandbox_account
+from autograder.sandbox.launcher import shared_zygote
 from autograder.testing.handles import LocalRunner, SandboxRunner, Submission
 from autograder.testing.plugin import AutograderPlugin, task_of
 
@@ -64,17 +68,35 @@ def run_tests(plugin: AutograderPlugin, paths: list[Path], rootdir: Path, *optio
 
 
 def grade(
-    assignment: Assignment, path: Path, limits: Limits | None = None, max_call_seconds: float | None = None
+    assignment: Assignment,
+    path: Path,
+    limits: Limits | None = None,
+    max_call_seconds: float | None = None,
+    allow_unisolated: bool = True,
 ) -> GradingResult:
-    """Grade the submission at ``path``; raises SubmissionFileError if it cannot be read."""
+    """Grade the submission at ``path``; raises SubmissionFileError if it cannot be read.
+
+    Where nothing separates the sandbox from the grader (see :func:`check_isolation`), a
+    grading with hidden tests is refused unless ``allow_unisolated``: callers that grade
+    untrusted submissions (the ``grade`` command) pass the instructor's choice.
+    """
     started = time.perf_counter()
     stub = assignment.stub_file.read_text() if assignment.stub_file.exists() else None
     loaded = submission.load(path, assignment.module, stub)
+    shared_zygote().preload(assignment.sandbox_preload)
+    check_isolation(assignment, allow_unisolated)
     protect_instructor_files(assignment)
-    with tempfile.TemporaryDirectory(prefix="autograder-") as folder:
+    with tempfile.TemporaryDirectory(prefix="autograder-") as folder, private_bytecode_cache():
         module_file = Path(folder) / f"{assignment.module}.py"
         module_file.write_text(loaded.source)
-        runner = SandboxRunner(module_file, assignment.probes_file, limits or Limits(), assignment.sandbox_preload)
+        hidden = (assignment.public_dir.parents[1], assignment.public_dir, assignment.solution_dir)
+        runner = SandboxRunner(
+            module_file,
+            assignment.probes_file,
+            limits or Limits(),
+            assignment.sandbox_preload,
+            tuple(folder for folder in hidden if folder is not None),
+        )
         handle = Submission(loaded.source, runner, loaded.where)
         loaded.notes += submission.failed_cells(
             loaded, lambda name: runner.call("function", name, [], {}, 0, 10)["value"]
@@ -86,6 +108,38 @@ def grade(
             handle.close()
     tasks = [plugin.tasks[name] for name in assignment.task_names]
     return GradingResult(assignment.id, loaded.origin, tasks, time.perf_counter() - started, loaded.notes)
+
+
+def check_isolation(assignment: Assignment, allow_unisolated: bool) -> None:
+    """Say in one line when the sandbox cannot be kept from the grader; refuse hidden tests then.
+
+    Before any sandbox starts, the grader also becomes non-dumpable, so that no process of
+    its user can read its memory or attach to it.
+    """
+    isolation.make_undumpable()
+    if isolation_mode() != "none":
+        return
+    reason = shared_zygote().isolation()[1]
+    notice = f"this machine cannot isolate the submission from the grader ({reason})"
+    if assignment.hidden_tests and not allow_unisolated:
+        raise GradingError(f"{notice}: refusing to run hidden tests (pass --allow-unisolated to run them anyway)")
+    print(f"note: {notice}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def private_bytecode_cache() -> Iterator[None]:
+    """Compiled modules (the reference, the tests) are cached only in a folder of this grading's.
+
+    A ``__pycache__`` beside an instructor file is never read, so a planted ``.pyc`` cannot
+    stand in for the reference or a hidden test.
+    """
+    before = sys.pycache_prefix
+    with tempfile.TemporaryDirectory(prefix="autograder-bytecode-") as folder:
+        sys.pycache_prefix = folder
+        try:
+            yield
+        finally:
+            sys.pycache_prefix = before
 
 
 def protect_instructor_files(assignment: Assignment) -> None:

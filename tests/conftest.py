@@ -17,10 +17,12 @@ REFERENCE_01 = ROOT / "solutions" / A01 / "gradient_descent.py"
 STUB_01 = ROOT / "assignments" / A01 / "gradient_descent.py"
 
 
-def run_cli(*args: str | Path, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run ``autograder ARGS`` in a fresh process, as a user would."""
+def run_cli(
+    *args: str | Path, cwd: Path = ROOT, timeout: float = 300, wrap: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
+    """Run ``autograder ARGS`` in a fresh process, as a user would (through ``wrap``, e.g. ``setpriv``)."""
     return subprocess.run(
-        [sys.executable, "-m", "autograder", *map(str, args)],
+        [*wrap, sys.executable, "-m", "autograder", *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -188,4 +188,3 @@ def test_a_notebook_cell_that_fails_is_reported_by_cell_and_line(tmp_path, refer
     result = grade_json(path, tmp_path)
     assert result["score"] == reference_result["score"]  # the other cells still ran
     assert any("NameError" in note and "line 2 of cell 4" in note for note in result["notes"])
-

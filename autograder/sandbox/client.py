@@ -9,6 +9,7 @@ import pwd
 import shutil
 import signal
 import socket
+import stat
 import sysconfig
 import tempfile
 import threading
@@ -30,6 +31,7 @@ class Limits:
     """What one sandbox may use. Times are wall-clock seconds."""
 
     import_seconds: float = 30.0
+    budget_seconds: float = 600.0
     memory_bytes: int = 1 << 30
     output_bytes: int = 1 << 20
     cpu_seconds: int = 600
@@ -117,30 +119,152 @@ def _unused(uid: int) -> bool:
     return False
 
 
-_locks: list = []
+_locks: list[int] = []
+LOCK_FOLDER = Path("/run/autograder-sandbox")
 
 
 def _lock(uid: int) -> bool:
-    handle = open(Path(tempfile.gettempdir()) / f"autograder-sandbox-uid-{uid}.lock", "a")  # noqa: SIM115
+    """Hold the lock of ``uid`` for the life of this process, in a folder only root can enter."""
     try:
+        with contextlib.suppress(FileExistsError):
+            LOCK_FOLDER.mkdir(mode=0o700)
+        folder = LOCK_FOLDER.lstat()
+    except OSError as error:
+        raise SandboxSetupError(f"cannot make {LOCK_FOLDER} for the sandbox uids' locks: {error.strerror}") from None
+    if not stat.S_ISDIR(folder.st_mode) or folder.st_uid != 0 or folder.st_mode & 0o077:
+        raise SandboxSetupError(f"{LOCK_FOLDER} must be a folder that only root can enter")
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    handle = os.open(LOCK_FOLDER / f"uid-{uid}.lock", flags, 0o600)
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise SandboxSetupError(f"{LOCK_FOLDER} holds something that is not a lock file")
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        handle.close()
+        os.close(handle)
         return False
-    _locks.append(handle)  # held for the life of this process
+    _locks.append(handle)
     return True
 
 
+TEMPORARY_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+PRIVATE_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run")  # /run: the sockets of the user's session too
+
+
+def isolation_mode() -> str:
+    """How sandboxes are kept apart from the grader on this machine.
+
+    ``namespaces`` (own user, mount, pid, network namespaces; plus a user of their own when
+    the grader is root), ``users`` (root without namespaces: only the separate user) or
+    ``none`` (an ordinary user whose kernel refuses namespaces: nothing separates them).
+    """
+    if shared_zygote().isolation()[0] == "namespaces":
+        return "namespaces"
+    return "users" if os.geteuid() == 0 else "none"
+
+
+def memory_allowance(requested: int) -> int:
+    """What one sandbox may allocate: ``requested``, capped by the memory free for this grader.
+
+    Free memory is the least of the kernel's MemAvailable and the room left below the limit
+    of every memory cgroup the grader is in (a 768 MB container counts, not the host's RAM),
+    less a reserve for the grader itself, so that a hungry submission meets its own limit
+    (a MemoryError in the sandbox) before the container's OOM killer.
+    """
+    free = min([_mem_available(), *_cgroup_room()])
+    return max(MIN_SANDBOX_BYTES, min(requested, free - GRADER_RESERVE_BYTES))
+
+
+GRADER_RESERVE_BYTES = 160 << 20
+MIN_SANDBOX_BYTES = 64 << 20
+
+
+def _mem_available() -> int:
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 1 << 62
+
+
+def _cgroup_room() -> list[int]:
+    """Limit less usage (less reclaimable page cache) of this process's memory cgroup and its ancestors."""
+    rooms = []
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controllers == "":
+                base, files = Path("/sys/fs/cgroup"), ("memory.max", "memory.current", "inactive_file")
+            elif "memory" in controllers.split(","):
+                base = Path("/sys/fs/cgroup/memory")
+                files = ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")
+            else:
+                continue
+            folder = base / path.lstrip("/")
+            for group in [folder, *folder.parents]:
+                if group == base.parent:
+                    break
+                with contextlib.suppress(OSError, ValueError):
+                    limit = (group / files[0]).read_text().strip()
+                    if limit != "max":
+                        rooms.append(int(limit) - int((group / files[1]).read_text()) + _stat(group, files[2]))
+    return rooms
+
+
+def _stat(group: Path, key: str) -> int:
+    for line in (group / "memory.stat").read_text().splitlines():
+        name, _, value = line.partition(" ")
+        if name == key:
+            return int(value)
+    return 0
+
+
+def _remove_files_of(uid: int) -> None:
+    """Remove everything ``uid`` left in the shared temporary folders (when no namespace hid them).
+
+    Only folders anyone may write to can hold what it made, besides its own folders (removed whole).
+    """
+    for top in TEMPORARY_FOLDERS:
+        for folder, subfolders, files in os.walk(top):
+            for name in [*files, *subfolders]:
+                with contextlib.suppress(OSError):
+                    path = os.path.join(folder, name)
+                    info = os.lstat(path)
+                    if info.st_uid == uid and stat.S_ISDIR(info.st_mode):
+                        shutil.rmtree(path)
+                    elif info.st_uid == uid:
+                        os.unlink(path)
+            subfolders[:] = [name for name in subfolders if _open_to_all(os.path.join(folder, name))]
+
+
+def _open_to_all(folder: str) -> bool:
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and bool(info.st_mode & 0o002)
+
+
 class Sandbox:
-    """One submission's sandbox process, with the submission imported and ready."""
+    """One submission's sandbox process, with the submission imported and ready.
+
+    ``hidden`` names folders (the course) that the sandbox must not see, besides home and
+    the temporary folders, which it never sees when namespaces are available.
+    """
 
     def __init__(
-        self, module_file: Path, probes_file: Path | None, limits: Limits, preload: tuple[str, ...] = ()
+        self,
+        module_file: Path,
+        probes_file: Path | None,
+        limits: Limits,
+        preload: tuple[str, ...] = (),
+        hidden: tuple[Path, ...] = (),
     ) -> None:
         self.module_name = module_file.stem
         self.preload = preload
         self.limits = limits
         self.account = sandbox_account()
+        self.isolation = isolation_mode()
+        self.hidden = [str(Path.home()), tempfile.gettempdir(), *PRIVATE_FOLDERS, *map(str, hidden)]
         self.workdir = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         shutil.copy(module_file, self.workdir / module_file.name)
         if probes_file is not None:
@@ -149,23 +273,28 @@ class Sandbox:
             for path in [self.workdir, *self.workdir.iterdir()]:
                 os.chown(path, *self.account)
         self.pid: int | None = None
+        self._pidfd: int | None = None
         self._channel: socket.socket | None = None
         self.import_error: dict | None = None
         self._start(probes_file is not None)
 
     def _start(self, with_probes: bool) -> None:
         self._channel, child_end = socket.socketpair()
+        limits = asdict(self.limits)
+        limits["memory_bytes"] = memory_allowance(self.limits.memory_bytes)
         request = {
             "workdir": str(self.workdir),
             "module": self.module_name,
             "probes": with_probes,
             "preload": list(self.preload),
-            "limits": asdict(self.limits),
+            "limits": limits,
             "uid": self.account[0] if self.account else None,
             "gid": self.account[1] if self.account else None,
+            "isolate": self.isolation == "namespaces",
+            "hidden": self.hidden,
         }
         try:
-            self.pid = shared_zygote().fork(request, child_end)
+            self.pid, self._pidfd = shared_zygote().fork(request, child_end)
         finally:
             child_end.close()
         message, _ = self._exchange(None, self.limits.import_seconds, "import")
@@ -227,25 +356,34 @@ class Sandbox:
             self._channel = None
 
     def _terminate(self) -> None:
-        """Kill the sandbox's whole process group (and, under root, all its user's processes)."""
+        """Kill the sandbox: its pid namespace (so everything in it) and its process group;
+        without namespaces, under root, all its user's processes too."""
+        if self._pidfd is not None:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            os.close(self._pidfd)
+            self._pidfd = None
         if self.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)
             self.pid = None
-            if self.account is not None:
+            if self.account is not None and self.isolation != "namespaces":  # else none left its pid namespace
                 _kill_all_processes_of(self.account)
 
     def close(self) -> None:
         self.kill()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.account is not None and self.isolation != "namespaces":
+            _remove_files_of(self.account[0])
 
     def output(self, limit: int = 4000) -> str:
-        """The start of what the submission printed."""
+        """The start of what the submission printed (never what a link it left there points to)."""
         try:
-            with open(self.workdir / "output.log", "rb") as log:
-                return log.read(limit).decode(errors="replace")
+            handle = os.open(self.workdir / "output.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             return ""
+        with open(handle, "rb") as log:
+            return log.read(limit).decode(errors="replace") if stat.S_ISREG(os.fstat(handle).st_mode) else ""
 
 
 def _kill_all_processes_of(account: tuple[int, int]) -> None:

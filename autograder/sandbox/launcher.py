@@ -40,34 +40,56 @@ class Zygote:
             stdin=subprocess.DEVNULL,
         )
         child_end.close()
-        self._ready = False
+        self._ready: dict | None = None
+
+    def _wait_ready(self) -> dict:
+        """The zygote's first message (it says what isolation the kernel allows); call under the lock."""
+        if self._ready is None:
+            try:
+                self._ready = json.loads(self._control.recv(1024))
+            except (OSError, ValueError):
+                self._ready = {}
+            if self._ready.get("op") != "ready":
+                raise RuntimeError("the sandbox zygote failed to start")
+        return self._ready
 
     def ready(self) -> bool:
         """Wait until the zygote has imported torch; False if it failed to start."""
         with self._lock:
-            if not self._ready:
-                self._ready = self._control.recv(1024) == b'{"op": "ready"}'
-            return self._ready
+            try:
+                self._wait_ready()
+            except RuntimeError:
+                return False
+        return True
 
-    def fork(self, request: dict, channel: socket.socket) -> int:
-        if not self.ready():
-            raise RuntimeError("the sandbox zygote failed to start")
+    def isolation(self) -> tuple[str, str]:
+        """``("namespaces", "")`` when sandboxes get their own namespaces, else ``("none", reason)``."""
         with self._lock:
+            ready = self._wait_ready()
+        return str(ready.get("isolation")), str(ready.get("reason", ""))
+
+    def preload(self, modules: tuple[str, ...]) -> None:
+        """Have the zygote import these now, while the grader prepares the tests."""
+        if modules:
+            with self._lock:
+                self._control.send(json.dumps({"op": "preload", "modules": list(modules)}).encode())
+
+    def fork(self, request: dict, channel: socket.socket) -> tuple[int, int | None]:
+        """Start a sandbox; returns its process id and a pidfd of the process running the submission."""
+        with self._lock:
+            self._wait_ready()
             socket.send_fds(self._control, [json.dumps(request).encode()], [channel.fileno()])
-            reply = self._control.recv(1024)
+            reply, fds, _, _ = socket.recv_fds(self._control, 1024, 1)
         if not reply:
             raise RuntimeError("the sandbox zygote has stopped")
-        return int(json.loads(reply)["pid"])
+        return int(json.loads(reply)["pid"]), fds[0] if fds else None
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def close(self) -> None:
+        """Hang up; the zygote leaves by itself, and nothing waits for it."""
         self._control.close()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 _zygote: Zygote | None = None

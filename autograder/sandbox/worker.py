@@ -1,8 +1,13 @@
 """The sandbox process: confines itself, imports the submission and serves calls.
 
-It starts as a fork of the zygote (which holds torch and nothing of the grader), becomes
-the leader of a new process group, applies resource limits, drops to an unprivileged user
-when started as root, and then answers ``call`` requests until the grader hangs up.
+It starts as a fork of the zygote (which holds torch and nothing of the grader) and becomes
+the leader of a new process group. When the machine allows it (``isolation.py``), it enters
+new namespaces and forks the sandbox proper, the first process of its own pid namespace,
+with no network and a read-only view of the files in which the course, home and temporary
+folders are hidden; it stays behind only to tell the zygote that process's id. The sandbox
+then applies resource limits, drops to an unprivileged user when started as root (or gives
+up the namespace's capabilities when not), and answers ``call`` requests until the grader
+hangs up.
 """
 
 from __future__ import annotations
@@ -13,19 +18,29 @@ import resource
 import signal
 import socket
 import sys
+import sysconfig
 from types import ModuleType
 
-from autograder.sandbox import execution, protocol
+from autograder.sandbox import execution, isolation, protocol
 
 PROBES_MODULE = "probes"
 
 
-def main(channel_fd: int, request: dict) -> None:
-    """Entry point in the forked child; never returns."""
+def main(channel_fd: int, request: dict, report_fd: int) -> None:
+    """Entry point in the forked child; never returns.
+
+    The id of the process that runs the submission is written to ``report_fd``.
+    """
     channel = socket.socket(fileno=channel_fd)
     try:
+        os.setsid()
+        error = None
+        if request["isolate"]:
+            error = _isolate(request, report_fd, channel)
+        else:
+            _report(report_fd, os.getpid())
         _confine(request)
-        module, probes, error = _import_submission(request)
+        module, probes, error = (None, None, error) if error else _import_submission(request)
         protocol.send(channel, {"op": "ready", "ok": error is None, "error": error})
         if module is not None:
             _serve(channel, module, probes)
@@ -35,8 +50,38 @@ def main(channel_fd: int, request: dict) -> None:
         os._exit(0)
 
 
+def _isolate(request: dict, report_fd: int, channel: socket.socket) -> dict | None:
+    """Enter the namespaces; only the new pid namespace's first process returns from here."""
+    isolation.enter()
+    pid = os.fork()
+    if pid != 0:  # stays until the sandbox ends, so that its id names it while the zygote looks it up
+        channel.close()
+        _report(report_fd, pid)
+        os.waitpid(pid, 0)
+        os._exit(0)
+    os.close(report_fd)
+    try:
+        isolation.confine_files(request["hidden"], python_folders(request["hidden"]), request["workdir"])
+    except isolation.IsolationError as error:
+        return {"kind": "exception", "type": "IsolationError", "message": f"the sandbox could not be set up: {error}"}
+    isolation.mount_own_proc()
+    return None
+
+
+def _report(report_fd: int, pid: int) -> None:
+    os.write(report_fd, str(pid).encode())
+    os.close(report_fd)
+
+
+def python_folders(hidden: list[str]) -> list[str]:
+    """The folders this Python and the engine load code from, less any that holds a hidden one."""
+    engine = os.path.dirname(os.path.dirname(os.path.abspath(execution.__file__)))
+    folders = [sys.prefix, sys.base_prefix, *sysconfig.get_paths().values(), *sys.path, engine]
+    hidden = [os.path.realpath(folder) for folder in hidden]
+    return [path for path in folders if path and not any(isolation.inside(h, os.path.realpath(path)) for h in hidden)]
+
+
 def _confine(request: dict) -> None:
-    os.setsid()
     workdir = request["workdir"]
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -51,11 +96,14 @@ def _confine(request: dict) -> None:
     _limit(resource.RLIMIT_AS, _address_space() + limits["memory_bytes"])
     _limit(resource.RLIMIT_NOFILE, 256)
     uid, gid = request.get("uid"), request.get("gid")
-    if uid is not None and os.geteuid() == 0:
+    if request["isolate"] or (uid is not None and os.geteuid() == 0):  # counted for this sandbox's user only
         _limit(resource.RLIMIT_NPROC, limits["processes"])
+    if uid is not None and os.geteuid() == 0:
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
+    elif request["isolate"]:
+        isolation.drop_privileges()
     os.chdir(workdir)
     os.environ.update(HOME=workdir, TMPDIR=workdir)
     sys.path.insert(0, workdir)
@@ -64,10 +112,11 @@ def _confine(request: dict) -> None:
 
 
 def _limit(which: int, value: int) -> None:
+    """Set the soft and the hard limit, so that the submission cannot raise it again."""
     _, hard = resource.getrlimit(which)
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
-    resource.setrlimit(which, (value, hard))
+    resource.setrlimit(which, (value, value))
 
 
 def _address_space() -> int:

@@ -1,13 +1,18 @@
 """The warm worker: imports torch once, then forks a fresh sandbox per request.
 
-An assignment's manifest may name modules its sandboxes need (``sandbox_preload``, e.g.
-``torch._dynamo``, which ``torch.optim`` imports on first use at a cost of seconds); they are
-imported here before forking, once per zygote.
-
-Started by the grader as ``python -I -m autograder.sandbox.zygote FD`` with a clean
+Started by the grader as ``python -s -P -m autograder.sandbox.zygote FD`` with a clean
 environment, so its memory holds torch and this package, never hidden tests, reference
-solutions or expected values. Each request on the control socket carries one end of a
-fresh socket pair for the new sandbox; the reply is the sandbox's process id.
+solutions or expected values. Before importing torch it tries, in a throwaway child,
+whether the kernel lets sandboxes enter their namespaces (``isolation.py``), and says so
+in its first message: ``{"op": "ready", "isolation": "namespaces" | "none", "reason": ...}``.
+
+Requests on the control socket are JSON. ``{"op": "preload", "modules": [...]}`` imports
+modules an assignment's sandboxes will need (its manifest's ``sandbox_preload``, e.g.
+``torch._dynamo``, which ``torch.optim`` imports on first use at a cost of seconds), once per
+zygote, as soon as the grader knows the assignment. A sandbox request carries one end of a
+fresh socket pair; the reply is ``{"pid": ...}`` with a pidfd of the process that runs the
+submission (the first of its pid namespace), with which the grader kills it without racing
+the reuse of its id.
 """
 
 from __future__ import annotations
@@ -20,32 +25,84 @@ import signal
 import socket
 import sys
 
-import numpy  # noqa: F401 - imported once here so that every sandbox starts warm
-import torch
-
-from autograder.sandbox import worker
+from autograder.sandbox import isolation, worker
 
 
 def serve(control: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # sandboxes are reaped automatically
+    isolated, reason = probe_isolation()
+    import numpy  # noqa: F401 - imported once here so that every sandbox starts warm
+    import torch
+
     torch.set_num_threads(1)
-    control.send(b'{"op": "ready"}')
+    ready = {"op": "ready", "isolation": "namespaces" if isolated else "none", "reason": reason}
+    control.send(json.dumps(ready).encode())
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(control, 65536, 1)
         except OSError:
             return
-        if not data or len(fds) != 1:
+        if not data:
             return
         request = json.loads(data)
-        preload(request.get("preload", []))
-        pid = os.fork()
-        if pid == 0:
-            control.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            worker.main(fds[0], request)
-        os.close(fds[0])
-        control.send(json.dumps({"pid": pid}).encode())
+        if request.get("op") == "preload":
+            preload(request["modules"])
+        elif len(fds) == 1:
+            preload(request.get("preload", []))  # already done when the grader sent them first
+            pid, pidfd = fork_sandbox(fds[0], request, control)
+            socket.send_fds(control, [json.dumps({"pid": pid}).encode()], [] if pidfd is None else [pidfd])
+            if pidfd is not None:
+                os.close(pidfd)
+        else:
+            return
+
+
+def fork_sandbox(channel_fd: int, request: dict, control: socket.socket) -> tuple[int, int | None]:
+    """Fork a sandbox; returns its first process's id and a pidfd of the one that runs the submission."""
+    report_read, report_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        control.close()
+        os.close(report_read)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        worker.main(channel_fd, request, report_write)
+    os.close(channel_fd)
+    os.close(report_write)
+    with os.fdopen(report_read, "rb") as report:
+        reported = report.read()
+    try:
+        return pid, os.pidfd_open(int(reported or pid))
+    except (OSError, ValueError):  # it is already gone
+        return pid, None
+
+
+def probe_isolation() -> tuple[bool, str]:
+    """Whether a sandbox can enter its namespaces here, and if not the kernel's reason."""
+    report_read, report_write = os.pipe()
+    if os.fork() == 0:
+        os.close(report_read)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        try:
+            isolation.enter()
+            if os.fork() == 0:
+                hidden = 1
+                try:
+                    isolation.confine_files(["/tmp"], [sys.prefix], "/tmp")
+                    if os.geteuid() != 0:
+                        isolation.drop_privileges()
+                    hidden = 0
+                finally:
+                    os._exit(hidden)
+            _, status = os.waitpid(-1, 0)
+            os.write(report_write, b"" if status == 0 else b"the sandbox could not hide files")
+        except BaseException as error:  # the child must never return into the zygote's loop
+            os.write(report_write, str(error).encode() or type(error).__name__.encode())
+        finally:
+            os._exit(0)
+    os.close(report_write)
+    with os.fdopen(report_read, "rb") as report:
+        reason = report.read().decode(errors="replace")
+    return reason == "", reason
 
 
 def preload(modules: list[str]) -> None:

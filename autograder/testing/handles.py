@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import importlib.util
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -239,18 +241,56 @@ def _import_file(path: Path, name: str) -> ModuleType:
 
 
 class SandboxRunner:
-    """Runs the module in a sandbox process, starting a fresh one after a crash."""
+    """Runs the module in a sandbox process, starting a fresh one after a crash in a call.
+
+    An import that fails, hangs or ends the process is decided once: every later call fails
+    at once with the same verdict. The time the submission spends in the sandbox is charged
+    to its budget (``Limits.budget_seconds``); once spent, every later call fails at once.
+    """
 
     def __init__(
-        self, module_file: Path, probes_file: Path | None, limits: Limits, preload: tuple[str, ...] = ()
+        self,
+        module_file: Path,
+        probes_file: Path | None,
+        limits: Limits,
+        preload: tuple[str, ...] = (),
+        hidden: tuple[Path, ...] = (),
     ) -> None:
-        self._files, self._limits, self._preload = (module_file, probes_file), limits, preload
+        self._files, self._limits, self._preload, self._hidden = (module_file, probes_file), limits, preload, hidden
         self._sandbox: Sandbox | None = None
+        self._verdict: SubmissionError | None = None
+        self._spent = 0.0
 
     def call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict:
+        left = self._limits.budget_seconds - self._spent
+        if self._verdict is None and left <= 0:
+            self._verdict = self._out_of_time()
+        if self._verdict is not None:
+            raise SubmissionError(self._verdict.kind, self._verdict.name, message=self._verdict.message)
+        started = time.monotonic()
+        try:
+            return self._call(kind, name, args, kwargs, seed, min(timeout, left), left)
+        except SubmissionError as error:
+            if error.kind == "timeout" and left < timeout:
+                self._verdict = self._out_of_time()
+                raise self._verdict from None
+            raise
+        finally:
+            self._spent += time.monotonic() - started
+
+    def _out_of_time(self) -> SubmissionError:
+        budget = f"its time budget ({self._limits.budget_seconds:g} s): the remaining tests were not run"
+        return SubmissionError("timeout", "your submission", message=budget)
+
+    def _call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float, left: float) -> dict:
         if self._sandbox is None or not (self._sandbox.alive or self._sandbox.import_error):
             self.close()
-            self._sandbox = Sandbox(*self._files, self._limits, self._preload)
+            limits = dataclasses.replace(self._limits, import_seconds=min(self._limits.import_seconds, left))
+            try:
+                self._sandbox = Sandbox(*self._files, limits, self._preload, self._hidden)
+            except SubmissionError as error:  # the import hung or ended the process: that is final
+                self._verdict = SubmissionError(error.kind, "importing your module", message=error.message)
+                raise self._verdict from None
         return self._sandbox.call(kind, name, args, kwargs, seed, timeout)
 
     def output(self) -> str:

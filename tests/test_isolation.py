@@ -1,0 +1,369 @@
+"""Each class of attack on the sandbox's isolation, tried as a real submission through the CLI.
+
+The submissions are graded as root (as on Gradescope) and as an ordinary user (an
+instructor's laptop, a self-hosted runner), each time on a copy of the course that the
+grading user owns. Each attack must gain nothing: no points, no hidden value in any output,
+no grader crash or hang, no process or file left behind, a result for every grading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import A01, REFERENCE_01, ROOT, messages, run_cli, task_scores
+
+ATTACKS = """
+import contextlib, os, signal, socket, subprocess, torch
+
+REPORT = []
+
+
+def attempt(name, action):
+    try:
+        action()
+        REPORT.append(name + ":done")
+    except Exception:
+        REPORT.append(name + ":refused")
+
+
+def leak(data):
+    with socket.create_connection(("127.0.0.1", __PORT__), timeout=1) as connection:
+        connection.sendall(data.encode())
+
+
+def plant_files():
+    for folder in ["/tmp", "/var/tmp", "/dev/shm"]:
+        with open(os.path.join(folder, "__MARKER__"), "w") as planted:
+            planted.write("for the next sandbox")
+
+
+def plant_bytecode():
+    os.makedirs("__SOLUTIONS__/__pycache__", exist_ok=True)
+    with open("__SOLUTIONS__/__pycache__/gradient_descent.cpython-311.pyc", "wb") as planted:
+        planted.write(b"__MARKER__")
+
+
+def others():
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) != os.getpid()]
+
+
+def read_memory():
+    for pid in others():
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb") as memory:
+                memory.seek(int(maps.readline().split("-")[0], 16))
+                memory.read(16)
+                return
+    raise OSError("no memory of another process")
+
+
+def stop_everyone():
+    for pid in others():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGSTOP)
+
+
+def linger():
+    held = []
+    for fd in range(3, 64):  # the sandbox's socket among them
+        with contextlib.suppress(OSError):
+            os.set_inheritable(fd, True)
+            held.append(fd)
+    script = "while :; do echo '{\\"score\\": 1000}' > __RESULT__; sleep 0.2; done; : __MARKER__"
+    subprocess.Popen(["sh", "-c", script], pass_fds=held, start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def lift_limits():
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
+attempt("network", lambda: leak("LEAK at import"))
+attempt("limits", lift_limits)
+attempt("files", plant_files)
+attempt("bytecode", plant_bytecode)
+attempt("memory", read_memory)
+stop_everyone()
+attempt("linger", linger)
+
+
+def model(x, w, b):
+    raise ValueError("REPORT " + " ".join(REPORT))
+
+
+def loss_fn(y_hat, y):
+    return torch.tensor(0.0)
+
+
+def dloss_fn(y_hat, y):
+    attempt("leak", lambda: leak("LEAK " + repr(y_hat.tolist())))
+    return torch.zeros_like(y_hat)
+
+
+try:
+    exec(open("__SOLUTIONS__/gradient_descent.py").read())  # the reference, if it can be read
+except OSError:
+    pass
+"""
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A port on 127.0.0.1 and everything sent to it."""
+    server = socket.create_server(("127.0.0.1", 0))
+    received: list[bytes] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = server.accept()
+                with connection:
+                    received.append(connection.recv(65536))
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield server.getsockname()[1], received
+    server.close()
+
+
+@contextlib.contextmanager
+def throwaway_user() -> Iterator[tuple[int, int]]:
+    """A new ordinary user (uid, gid), removed afterwards."""
+    name = f"agtest{os.getpid()}"
+    created = subprocess.run(["useradd", "--system", "--no-create-home", name], capture_output=True, text=True)
+    if created.returncode != 0:
+        pytest.skip(f"useradd could not create a user: {created.stderr.strip()}")
+    try:
+        info = subprocess.run(["id", "-u", name], capture_output=True, text=True).stdout.strip()
+        group = subprocess.run(["id", "-g", name], capture_output=True, text=True).stdout.strip()
+        yield int(info), int(group)
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+
+
+@contextlib.contextmanager
+def course_copy(owner: tuple[int, int] | None = None) -> Iterator[Path]:
+    """A copy of assignment 01 (public and instructor files) in a folder of its own."""
+    course = Path(tempfile.mkdtemp(prefix="autograder-isolation-"))
+    course.chmod(0o755)
+    for part in ("assignments", "solutions"):
+        shutil.copytree(ROOT / part / A01, course / part / A01, ignore=shutil.ignore_patterns("__pycache__"))
+    if owner is not None:
+        subprocess.run(["chown", "-R", f"{owner[0]}:{owner[1]}", str(course)], check=True)
+    try:
+        yield course
+    finally:
+        shutil.rmtree(course, ignore_errors=True)
+
+
+def as_user(uid: int, gid: int, home: Path) -> tuple[str, ...]:
+    return ("setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "env", f"HOME={home}")
+
+
+@pytest.fixture(params=["root", "root without namespaces", "ordinary user"])
+def grader(request: pytest.FixtureRequest) -> Iterator[tuple[Path, tuple[str, ...], bool]]:
+    """A copy of the course owned by the grading user, how to run the CLI as that user, and
+    whether its sandboxes get namespaces (root without CAP_SYS_ADMIN, as in Docker, does not)."""
+    if request.param.startswith("root") and os.geteuid() != 0:
+        pytest.skip("grading as root needs root")
+    if request.param == "root":
+        skip_without_namespaces(())
+        with course_copy() as course:
+            yield course, (), True
+    elif request.param == "root without namespaces":
+        with course_copy() as course:
+            yield course, ("setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin"), False
+    elif os.geteuid() != 0:
+        skip_without_namespaces(())
+        with course_copy() as course:
+            yield course, (), True
+    else:
+        with throwaway_user() as (uid, gid), course_copy((uid, gid)) as course:
+            skip_without_namespaces(as_user(uid, gid, course))
+            yield course, as_user(uid, gid, course), True
+
+
+def skip_without_namespaces(wrap: tuple[str, ...]) -> None:
+    """Skip where the kernel refuses the sandbox's namespaces (e.g. Docker's seccomp, AppArmor)."""
+    as_root = os.geteuid() == 0 and not wrap
+    command = [*wrap, "unshare", *([] if as_root else ["-r"]), "-n", "-m", "-p", "-f", "true"]
+    try:
+        refused = subprocess.run(command, capture_output=True, text=True).returncode != 0
+    except FileNotFoundError:
+        pytest.skip("unshare is not installed, so whether namespaces work here is unknown")
+    if refused:
+        pytest.skip("the kernel refuses namespaces here; the fallbacks are tested without them")
+
+
+def test_attacks_on_the_isolation_gain_nothing(grader, listener):
+    course, wrap, namespaces = grader
+    port, received = listener
+    marker = f"autograder-attack-{os.getpid()}-{time.monotonic_ns()}"
+    result_file = course / "result.json"
+    solutions = course / "solutions" / A01
+    source = ATTACKS.replace("__PORT__", str(port)).replace("__MARKER__", marker)
+    source = source.replace("__SOLUTIONS__", str(solutions)).replace("__RESULT__", str(result_file))
+    submission = course / "gradient_descent.py"
+    submission.write_text(textwrap.dedent(source))
+    submission.chmod(0o644)
+
+    arguments = ("--course", course, "grade", A01, submission, "--json", result_file)
+    done = run_cli(*arguments, cwd=course, wrap=wrap, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    time.sleep(1)  # a daemon that survived would rewrite the result by now
+    result = json.loads(result_file.read_text())
+
+    assert result["score"] == 0  # the reference could not be read
+    report = " ".join(messages(result, "model"))
+    assert all(f"{attack}:refused" in report for attack in ["memory", "limits"]), report
+    if namespaces:  # without a network namespace the network is open (docs/security.md)
+        assert "network:refused" in report
+        assert received == []  # neither public nor hidden inputs reached the listener
+    assert not any(Path(folder, marker).exists() for folder in ["/tmp", "/var/tmp", "/dev/shm"])
+    assert not (solutions / "__pycache__").exists()
+    survivors = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
+    assert survivors == ""
+
+
+def test_an_import_that_hangs_is_decided_once(tmp_path):
+    submission = tmp_path / "gradient_descent.py"
+    submission.write_text("while True:\n    pass\n")
+    started = time.monotonic()
+    done = run_cli("grade", A01, submission, "--json", tmp_path / "result.json", "--budget-seconds", "4")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert time.monotonic() - started < 60  # not one import timeout per test
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["score"] == 0
+    graded = [test for task in result["tasks"] for test in task["tests"] if test["max_score"] > 0]
+    assert {(test["status"], test["message"]) for test in graded} == {("timeout", graded[0]["message"])}
+    assert "time budget (4 s)" in graded[0]["message"]
+
+
+def test_the_time_budget_ends_a_slow_submission_with_a_reason(tmp_path):
+    submission = tmp_path / "gradient_descent.py"
+    submission.write_text(
+        REFERENCE_01.read_text() + "\n\nimport time\n\ndef dloss_fn(y_hat, y):\n    time.sleep(100)\n"
+    )
+    done = run_cli(
+        "grade", A01, submission, "--json", tmp_path / "result.json", "--budget-seconds", "3", "--max-call-seconds", "1"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert task_scores(result)["dloss_fn"][0] == 0
+    assert any("time budget (3 s)" in message for task in ["dloss_fn", "grad_fn"] for message in messages(result, task))
+
+
+CONTAINER_BYTES = 768 * 2**20  # Gradescope's default container
+
+
+@pytest.fixture
+def container() -> Iterator[Path]:
+    """A memory cgroup as small as Gradescope's container (v1 or v2), removed afterwards."""
+    v1, v2 = Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup")
+    if (v1 / "memory.limit_in_bytes").exists():
+        group, limit_file = v1 / f"autograder-test-{os.getpid()}", "memory.limit_in_bytes"
+    elif "memory" in (v2 / "cgroup.subtree_control").read_text(errors="replace") if v2.exists() else False:
+        group, limit_file = v2 / f"autograder-test-{os.getpid()}", "memory.max"
+    else:
+        pytest.skip("no memory cgroup controller on this machine")
+    try:
+        group.mkdir()
+        (group / limit_file).write_text(str(CONTAINER_BYTES))
+    except OSError as error:
+        pytest.skip(f"cannot create a memory cgroup here ({error.strerror})")
+    try:
+        yield group
+    finally:
+        for _ in range(50):  # the zygote leaves by itself a moment after the grader
+            with contextlib.suppress(OSError):
+                group.rmdir()
+                break
+            time.sleep(0.1)
+
+
+def oom_kills(group: Path) -> int:
+    for name in ("memory.oom_control", "memory.events"):
+        with contextlib.suppress(OSError):
+            for line in (group / name).read_text().splitlines():
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+    return 0
+
+
+def test_a_memory_hungry_submission_meets_its_own_limit_in_a_768_mb_container(tmp_path, container):
+    hog = tmp_path / "gradient_descent.py"
+    hog.write_text(
+        REFERENCE_01.read_text() + "\n\ndef dmodel_dw(x, w, b):\n    hoard = []\n    while True:\n"
+        "        hoard.append(torch.ones(16 * 2**20))\n"
+    )
+    enter = ("sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(container))
+    done = run_cli("grade", A01, hog, "--json", tmp_path / "result.json", wrap=enter)
+    assert done.returncode == 0, done.stdout + done.stderr
+    scores = task_scores(json.loads((tmp_path / "result.json").read_text()))
+    assert scores["dmodel_dw"][0] == 0 and scores["model"][0] == scores["model"][1]
+    assert oom_kills(container) == 0  # the sandbox's own limit stopped it, not the container's OOM killer
+
+
+NO_USER_NAMESPACES = """
+import ctypes, os, sys
+
+uid, gid, command = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+ready_read, ready_write = os.pipe()
+mapped_read, mapped_write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    if ctypes.CDLL(None, use_errno=True).unshare(0x10000000) != 0:  # CLONE_NEWUSER
+        os._exit(111)
+    os.write(ready_write, b"x")
+    os.read(mapped_read, 1)
+    with open("/proc/sys/user/max_user_namespaces", "w") as limit:  # of this namespace only
+        limit.write("0")
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    os.execvp(command[0], command)
+os.read(ready_read, 1)
+for name in ("uid_map", "gid_map"):
+    with open(f"/proc/{pid}/{name}", "w") as mapping:
+        mapping.write("0 0 4294967295")
+os.write(mapped_write, b"x")
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_where_namespaces_are_refused_grade_says_so_and_runs_hidden_tests_only_when_allowed(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("making a user namespace that refuses namespaces needs root")
+    launcher = tmp_path / "no_user_namespaces.py"
+    launcher.write_text(NO_USER_NAMESPACES)
+    with throwaway_user() as (uid, gid), course_copy((uid, gid)) as course:
+        wrap = (sys.executable, str(launcher), str(uid), str(gid), "env", f"HOME={course}")
+        if subprocess.run([*wrap, "true"], capture_output=True).returncode != 0:
+            pytest.skip("the kernel refuses the user namespace this test grades in")
+        submission = course / "solutions" / A01 / "gradient_descent.py"
+        refused = run_cli("--course", course, "grade", A01, submission, cwd=course, wrap=wrap)
+        assert refused.returncode == 2
+        assert "cannot isolate" in refused.stdout and "--allow-unisolated" in refused.stdout
+        assert "Traceback" not in refused.stdout + refused.stderr
+
+        result_file = course / "result.json"
+        arguments = ("--course", course, "grade", A01, submission, "--json", result_file, "--allow-unisolated")
+        allowed = run_cli(*arguments, cwd=course, wrap=wrap)
+        assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+        assert "cannot isolate" in allowed.stderr
+        result = json.loads(result_file.read_text())
+        assert result["score"] == result["max_score"] > 0
