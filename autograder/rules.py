@@ -476,14 +476,14 @@ def _value_root(node: ast.AST) -> str | None:
             return node.id if isinstance(node, ast.Name) else None
 
 
-def _module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+def _module_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     """Functions defined at module level (at any depth of module-level control flow)."""
-    found = {}
+    found = []
     pending = list(tree.body)
     while pending:
         node = pending.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            found[node.name] = node
+            found.append(node)
         elif not isinstance(node, ast.ClassDef):
             pending += [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)]
             pending += [c for h in getattr(node, "handlers", []) for c in h.body]
@@ -493,7 +493,7 @@ def _module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.Async
 
 def _enclosing_function(tree: ast.Module, target: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The module-level function whose body holds ``target``, not in a nested definition."""
-    for function in _module_functions(tree).values():
+    for function in _module_functions(tree):
         for node, _ in _scoped(function.body, into_definitions=False):
             if node is target:
                 return function
@@ -509,8 +509,6 @@ def _trusted_parameter(module: _Module, function: ast.AST, parameter: str, match
     positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args]]
     if function.decorator_list or parameter not in positional + [a.arg for a in arguments.kwonlyargs]:
         return False
-    if _module_functions(module.tree).get(function.name) is not function:
-        return False  # a method, or a name defined twice
     names = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == parameter]
     if any(not isinstance(n.ctx, ast.Load) for n in names):
         return False  # reassigned in the function

@@ -10,9 +10,9 @@ import textwrap
 import time
 
 import pytest
+from conftest import REFERENCE_01, ROOT
 
 from autograder import course, rules
-from conftest import REFERENCE_01, ROOT
 
 A01, A04 = course.load("01_gradient_descent", ROOT), course.load("04_deep_learning", ROOT)
 REFERENCE_04 = (ROOT / "solutions" / "04_deep_learning" / "deep_learning.py").read_text()
@@ -504,3 +504,8 @@ def test_checking_every_rule_of_a_module_takes_milliseconds():
     for entry in A04.tasks:
         violations(REFERENCE_04, entry.name, A04)
     assert time.perf_counter() - started < 0.5
+
+
+def test_a_shared_reduction_helper_stays_allowed_when_the_task_is_defined_again_later():
+    redefined = REFERENCE_04 + textwrap.dedent(CORRECT_LOSS_STYLES["a shared reduction helper"])
+    assert violations(redefined, "mse_loss", A04) == []
