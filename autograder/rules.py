@@ -53,6 +53,7 @@ LOOKUPS = {"getattr": 1, "setattr": 1, "delattr": 1, "hasattr": 1, "attrgetter":
 EQUIVALENTS = {"torch.autograd": ("torch.func", "functorch", "grad_fn")}
 BUILTINS = set(dir(builtins))
 MODULE_CODE = "module-level code"
+MIN_SUBSTRING = 6
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,9 @@ def find_violations(
     dynamic = [Violation(task, used, line, dynamic=True) for used, line in _dynamic(module, matcher)]
     found = []
     for unit, via, gateway in module.reach(task, others.keys()):
-        for names, line in module.uses(unit):
-            used = matcher.match(names)
-            if used and not (gateway and others[gateway].match(names)):
+        for names, line, exact in module.uses(unit):
+            used = matcher.match(names, exact)
+            if used and not (gateway and others[gateway].match(names, exact)):
                 found.append(Violation(task, used, line, via))
     return sorted(set(dynamic + found), key=lambda v: (v.line, v.used, v.via))
 
@@ -112,26 +113,31 @@ class _Matcher:
 
     def __init__(self, forbidden: Sequence[str]) -> None:
         self.dotted: list[str] = []
-        self.bare: set[str] = set()
+        bare: list[str] = []  # in the manifest's order, so that every grading names the same entry
         for entry in forbidden:
             for form in (entry, *EQUIVALENTS.get(entry, ())):
                 if "." in form:
                     self.dotted.append(form)
                     if form == entry:  # an alias of the module reaches it as an attribute: `t.autograd`
-                        self.bare.add(form.rsplit(".", 1)[1])
+                        bare.append(form.rsplit(".", 1)[1])
                 else:
-                    self.bare.add(form)
+                    bare.append(form)
+        self.bare = list(dict.fromkeys(bare))
 
-    def match(self, names: Iterable[str]) -> str | None:
+    def match(self, names: Iterable[str], exact: bool = False) -> str | None:
+        """The entry ``names`` use, if any; bare entries of 6 letters or more also inside a longer name
+        (``logsigmoid``, ``smooth_l1_loss``, ``mse_loss_backward``) unless ``exact``."""
         names = list(names)
         for entry in self.dotted:
             if any(name == entry or name.startswith(entry + ".") for name in names):
                 return entry
-        for name in names:
-            last = name.rsplit(".", 1)[-1]
-            if last.strip("_") in self.bare or last in self.bare:
-                return next((d for d in self.dotted if d.endswith("." + last)), last.strip("_") or last)
-        return None
+        lasts = [name.rsplit(".", 1)[-1] for name in names]
+        found = next((e for last in lasts for e in self.bare if last.strip("_") == e), None)
+        if found is None and not exact:
+            found = next((e for last in lasts for e in self.bare if len(e) >= MIN_SUBSTRING and e in last), None)
+        if found is None:
+            return None
+        return next((d for d in self.dotted if d.endswith("." + found)), found)
 
 
 @dataclass
@@ -246,8 +252,9 @@ class _Module:
             unit, via, gateway = pending.pop(0)
             yield unit, via, gateway
             names, attributes = self.references(unit)
-            following = [u for n in names for u in by_name.get(n, [])]
-            following += [u for a in attributes for u in by_attribute.get(a, [])]
+            following = [u for n in sorted(names) for u in by_name.get(n, [])]
+            # an attribute may be a module-level name too, read through an import of the module itself
+            following += [u for a in sorted(attributes) for u in by_attribute.get(a, []) + by_name.get(a, [])]
             for nxt in following:
                 if id(nxt) not in seen:
                     seen.add(id(nxt))
@@ -267,17 +274,18 @@ class _Module:
                 attributes.update(_strings(node.args))
         return names, attributes
 
-    def uses(self, unit: _Unit) -> Iterator[tuple[list[str], int]]:
-        """Every name ``unit`` uses, as spelled and as resolved, with its line."""
+    def uses(self, unit: _Unit) -> Iterator[tuple[list[str], int, bool]]:
+        """Every name ``unit`` uses, as spelled and as resolved, its line, and whether only an exact match counts."""
         for node, local in _scoped(unit.nodes):
             line = getattr(node, "lineno", 0) or getattr(unit.nodes[0], "lineno", 0)
             names: list[str] = []
+            exact = False
             if isinstance(node, ast.Attribute):
                 names = [self.dotted(node) or "", node.attr]
             elif isinstance(node, ast.Name) and node.id not in local:
                 names = self.resolve(node.id)
             elif isinstance(node, ast.keyword) and node.arg:
-                names = [node.arg]
+                names, exact = [node.arg], True  # `softmax_dim=` is no softmax
             elif isinstance(node, ast.Call) and self.lookup(node.func):
                 names = _strings(node.args)
             elif isinstance(node, ast.Import):
@@ -285,7 +293,7 @@ class _Module:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
             if any(names):
-                yield [n for n in names if n], line
+                yield [n for n in names if n], line, exact
 
     def resolve(self, name: str) -> list[str]:
         """What a free name can stand for: its import, or a name from a star import."""

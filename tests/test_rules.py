@@ -6,6 +6,9 @@ against the real manifests of 01 and 04, so a change to the rules is checked in 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 import time
 
@@ -509,3 +512,56 @@ def test_checking_every_rule_of_a_module_takes_milliseconds():
 def test_a_shared_reduction_helper_stays_allowed_when_the_task_is_defined_again_later():
     redefined = REFERENCE_04 + textwrap.dedent(CORRECT_LOSS_STYLES["a shared reduction helper"])
     assert violations(redefined, "mse_loss", A04) == []
+
+
+MORE_LOSS_EVASIONS = {
+    "a library loss inside a longer name": """
+        import torch.nn.functional as F
+        def l1_loss(input, target, reduction="mean"):
+            return F.smooth_l1_loss(input, target, reduction=reduction, beta=1e-12)
+        """,
+    "an import of the module itself": """
+        import torch.nn.functional as F
+        import deep_learning as me
+        def library(input, target):
+            return F.l1_loss(input, target)
+        def l1_loss(input, target, reduction="mean"):
+            return me.library(input, target)
+        """,
+}
+
+
+@pytest.mark.parametrize("source", MORE_LOSS_EVASIONS.values(), ids=MORE_LOSS_EVASIONS.keys())
+def test_longer_names_and_self_imports_break_a_loss_rule(source):
+    assert "`l1_loss`" in breaks(source, "l1_loss", A04)
+
+
+def test_a_keyword_counts_only_by_its_exact_name():
+    source = """
+        def weighted(losses, mse_loss_weight=1.0):
+            return losses * mse_loss_weight
+        def mse_loss(input, target, reduction="mean"):
+            return weighted((input - target) ** 2, mse_loss_weight=1.0).mean()
+        """
+    assert violations(source, "mse_loss", A04) == []
+
+
+def test_the_named_break_is_the_same_in_every_process():
+    source = AUTOGRAD_EVASIONS["a registry filled elsewhere"] + AUTOGRAD_EVASIONS["inside an if"]
+    script = (
+        "import sys, textwrap; from autograder import rules; "
+        "print(rules.find_violations(textwrap.dedent(sys.stdin.read()), 'grad_fn', "
+        "['backward', 'torch.autograd', 'requires_grad', 'requires_grad_', 'grad'])[0].message('r'))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            input=source,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
