@@ -48,7 +48,7 @@ DYNAMIC_MODULES = {
 OS_PROCESS_CALLS = ("system", "popen", "exec", "spawn", "posix_spawn", "fork")
 SAFE_DUNDER_ATTRIBUTES = {"__init__", "__name__", "__doc__", "__qualname__"}
 SAFE_DUNDER_NAMES = {"__name__", "__file__", "__doc__"}
-LOOKUPS = {"getattr": 1, "setattr": 1, "delattr": 1, "hasattr": 1, "attrgetter": 0, "methodcaller": 0}
+LOOKUPS = {"getattr": 1, "setattr": 1, "delattr": 1, "attrgetter": 0, "methodcaller": 0}
 # Other ways to the same thing as a dotted entry: dotted ones are modules, bare ones attributes.
 EQUIVALENTS = {"torch.autograd": ("torch.func", "functorch", "grad_fn")}
 BUILTINS = set(dir(builtins))
@@ -84,7 +84,10 @@ def find_violations(
     ``rules_of`` maps the other tasks to their forbidden entries, so that a break inside
     another task's function is charged to that task.
     """
-    module = _parse(source)
+    try:
+        module = _parse(source)
+    except (RecursionError, MemoryError):  # Python itself may still import it
+        return [Violation(task, "code nested too deeply to be checked", 1, dynamic=True)]
     if module is None:
         return []
     matcher = _Matcher(forbidden)
@@ -103,9 +106,10 @@ def find_violations(
 def _parse(source: str) -> _Module | None:
     """The module read once for all its tasks' rules; None when it does not parse."""
     try:
-        return _Module(ast.parse(source))
+        tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return None
+        return None  # the module cannot be imported either: it is graded zero
+    return _Module(tree)
 
 
 class _Matcher:
@@ -173,8 +177,7 @@ class _Module:
         self._collect(tree.body)
         self.bound = {name for unit in self.units for name in unit.names}
         for unit in self.units:
-            for node in unit.nodes:
-                self._bind_mutations(unit, node, frozenset())
+            self._bind_mutations(unit)
         self.lookup_calls = [node for node in self.nodes if isinstance(node, ast.Call) and self.lookup(node.func)]
         self.run_time_code = _run_time_code(self)
 
@@ -193,28 +196,25 @@ class _Module:
             for body in bodies:
                 self._collect(body)
 
-    def _bind_mutations(self, unit: _Unit, node: ast.AST, local: frozenset[str]) -> None:
+    def _bind_mutations(self, unit: _Unit) -> None:
         """Record in ``unit`` the attributes it sets and the outside objects it may change."""
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            local = local | _locals(node)
-        if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            unit.attributes.add(node.attr)
-        targets: list[ast.AST] = []
-        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            targets.append(node)
-        elif isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Attribute):
-                targets.append(node.func.value)  # a method may change its object
-            targets += [arg.value if isinstance(arg, ast.Starred) else arg for arg in node.args]
-            targets += [keyword.value for keyword in node.keywords]
-            if self.lookup(node.func) in ("setattr", "delattr") and len(node.args) > 1:
-                unit.attributes.update(_strings(node.args[1:2]))
-        for target in targets:
-            root = _root(target)
-            if root is not None and root not in local and root not in self.imports:
-                unit.names.add(root)
-        for child in ast.iter_child_nodes(node):
-            self._bind_mutations(unit, child, local)
+        for node, local in _scoped(unit.nodes):
+            targets: list[ast.AST] = []
+            if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                targets.append(node)
+                if isinstance(node, ast.Attribute):
+                    unit.attributes.add(node.attr)
+            elif isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Attribute):
+                    targets.append(node.func.value)  # a method may change its object
+                targets += [arg.value if isinstance(arg, ast.Starred) else arg for arg in node.args]
+                targets += [keyword.value for keyword in node.keywords]
+                if self.lookup(node.func) in ("setattr", "delattr") and len(node.args) > 1:
+                    unit.attributes.update(_strings(node.args[1:2]))
+            for target in targets:
+                root = _root(target)
+                if root is not None and root not in local and root not in self.imports:
+                    unit.names.add(root)
 
     def lookup(self, func: ast.AST) -> str | None:
         """``getattr`` (or another of :data:`LOOKUPS`) when ``func`` names it, however imported."""

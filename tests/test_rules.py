@@ -565,3 +565,8 @@ def test_the_named_break_is_the_same_in_every_process():
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1
+
+
+def test_a_module_too_deeply_nested_to_read_breaks_the_rules():
+    source = "def grad_fn(x, y, y_hat, w, b):\n    return " + "-" * 100_000 + "w\n"
+    assert "nested too deeply" in breaks(source, "grad_fn")
