@@ -35,6 +35,8 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import importlib.util
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -423,10 +425,11 @@ def _run_time_code(module: _Module) -> list[tuple[str, int]]:
             else:
                 reasons.append(_dynamic_module(module.dotted(node) or ""))
         elif isinstance(node, ast.Import):
-            reasons += [_dynamic_module(alias.name) for alias in node.names]
+            reasons += [_dynamic_module(alias.name) or _made_at_run_time(alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             modules = [node.module or "", *(f"{node.module}.{alias.name}" for alias in node.names)]
             reasons += [_dynamic_module(name) for name in modules]
+            reasons.append(_made_at_run_time(node.module or "") if node.level == 0 else "a relative import")
         found += [(reason, line) for reason in reasons if reason]
     return found
 
@@ -441,6 +444,19 @@ def _dynamic_module(dotted: str) -> str | None:
     if any(dotted == m or dotted.startswith(m + ".") for m in DYNAMIC_MODULES):
         return f"`{dotted}`, which runs code it is given or looks things up by computed names"
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _made_at_run_time(dotted: str) -> str | None:
+    """Why an import may load code written at run time: its module is in no library installed here."""
+    top = dotted.split(".")[0]
+    if top in sys.stdlib_module_names or top == "__future__":
+        return None
+    try:
+        found = importlib.util.find_spec(top) is not None  # a top-level name: nothing runs to find it
+    except (ImportError, ValueError):
+        found = False
+    return None if found else f"`{top}`, a module not installed, which your code could write as it runs"
 
 
 def _lookup_problems(module: _Module, call: ast.Call, matcher: _Matcher) -> list[str]:
@@ -517,9 +533,10 @@ def _trusted_parameter(module: _Module, function: ast.AST, parameter: str, match
     positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args]]
     if function.decorator_list or parameter not in positional + [a.arg for a in arguments.kwonlyargs]:
         return False
-    names = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == parameter]
-    if any(not isinstance(n.ctx, ast.Load) for n in names):
-        return False  # reassigned in the function
+    own = {id(a) for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    shadowed = any(isinstance(n, ast.arg) and n.arg == parameter and id(n) not in own for n in ast.walk(function))
+    if shadowed or parameter in _bound_names(function.body):
+        return False  # reassigned in the function, or another name of the same spelling inside it
     defaults = dict(zip(reversed(positional), reversed(arguments.defaults), strict=False))
     defaults.update((a.arg, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d)
     values = [(defaults[parameter], None)] if parameter in defaults else []

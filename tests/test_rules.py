@@ -533,7 +533,27 @@ MORE_LOSS_EVASIONS = {
 
 @pytest.mark.parametrize("source", MORE_LOSS_EVASIONS.values(), ids=MORE_LOSS_EVASIONS.keys())
 def test_longer_names_and_self_imports_break_a_loss_rule(source):
-    assert "`l1_loss`" in breaks(source, "l1_loss", A04)
+    assert any(found.used == "l1_loss" for found in violations(source, "l1_loss", A04))
+
+
+def test_importing_a_module_the_code_could_have_written_breaks_the_rules():
+    source = """
+        import torch
+        with open("cheat.py", "w") as f:
+            f.write("import torch.nn.functional")
+        import cheat
+        def mse_loss(input, target, reduction="mean"):
+            return cheat.go(input, target)
+        """
+    assert "`cheat`, a module not installed" in breaks(source, "mse_loss", A04)
+
+
+def test_a_lambda_parameter_of_the_same_name_is_not_trusted():
+    source = """
+        def mse_loss(input, target, reduction="mean"):
+            return (lambda reduction: getattr(input, reduction))("sig" + "moid")()
+        """
+    assert "`getattr` with a computed name" in breaks(source, "mse_loss", A04)
 
 
 def test_a_keyword_counts_only_by_its_exact_name():
