@@ -23,7 +23,8 @@ uses against the caller's rule is charged to the caller, named with the path to 
 Code whose meaning is only known at run time, anywhere in the module, breaks every rule
 (:func:`_dynamic`): ``eval`` and friends, ``getattr`` passed around as a value, dunder
 attributes, library internals (``torch._C``, ``torch.ops``), ``sys.modules``, other
-interpreters. A computed ``getattr(obj, name)`` is allowed only where ``name`` can only
+interpreters, imports of modules that are not installed (the code could write them as it
+runs), code too deeply nested to read. A computed ``getattr(obj, name)`` is allowed only where ``name`` can only
 be what the tests pass: a parameter of a module-level function, which is called only
 directly, with string constants that name nothing forbidden, or with such parameters of
 its callers (``getattr(losses, reduction)()``), and ``obj`` a value the function holds,
@@ -44,7 +45,8 @@ DYNAMIC_NAMES = {"exec", "eval", "compile", "__import__", "globals", "locals", "
 DYNAMIC_MODULES = {
     *("importlib", "builtins", "ctypes", "cffi", "inspect", "gc", "types", "runpy", "code", "codeop"),
     *("pkgutil", "pickle", "marshal", "copyreg", "dill", "cloudpickle", "subprocess", "multiprocessing", "pty"),
-    *("torch.jit", "torch.package", "torch.hub", "torch.library", "torch.ops", "torch.multiprocessing"),
+    *("torch.jit", "torch.fx", "torch.export", "torch.package", "torch.hub", "torch.library", "torch.ops"),
+    *("torch.multiprocessing",),
     *("torch.utils.cpp_extension", "torch.load", "sys.modules", "numpy.load"),
 }
 OS_PROCESS_CALLS = ("system", "popen", "exec", "spawn", "posix_spawn", "fork")
