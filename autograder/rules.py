@@ -156,6 +156,7 @@ class _Unit:
     nodes: list[ast.AST]
     names: set[str] = field(default_factory=set)
     attributes: set[str] = field(default_factory=set)
+    local: frozenset[str] = frozenset()  # the local names the nodes see (arguments of a call in a function)
 
 
 class _Module:
@@ -182,6 +183,12 @@ class _Module:
         self.bound = {name for unit in self.units for name in unit.names}
         for unit in self.units:
             self._bind_mutations(unit)
+        self.calls: dict[str, list[tuple[_Unit, ast.Call, frozenset[str]]]] = {}  # callee -> where, call, locals
+        for unit in self.units:
+            for node, local in _scoped(unit.nodes):
+                if isinstance(node, ast.Call) and (node.args or node.keywords):
+                    callee = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                    self.calls.setdefault(callee, []).append((unit, node, local))
         self.lookup_calls = [node for node in self.nodes if isinstance(node, ast.Call) and self.lookup(node.func)]
         self.run_time_code = _run_time_code(self)
 
@@ -264,12 +271,20 @@ class _Module:
                     seen.add(id(nxt))
                     entered = nxt.label if nxt.label in other_tasks else None
                     pending.append((nxt, (*via, _step(nxt)), gateway or entered))
+            # what a function that keeps state is called with can stay in it (a library loss in a default dict)
+            for caller, call, local in self.calls.get(unit.label, []) if _keeps_state(unit) else []:
+                if id(call) not in seen:
+                    seen.add(id(call))
+                    arguments = _Unit(MODULE_CODE, [*call.args, *call.keywords], local=local)
+                    step = f"is called by {caller.label} with an argument"
+                    entered = caller.label if caller.label in other_tasks else None
+                    pending.append((arguments, (*via, step), gateway or entered))
 
     def references(self, unit: _Unit) -> tuple[set[str], set[str]]:
         """The free names and the attribute names that ``unit`` reads."""
         names: set[str] = set()
         attributes: set[str] = set()
-        for node, local in _scoped(unit.nodes):
+        for node, local in _scoped(unit.nodes, local=unit.local):
             if isinstance(node, ast.Name) and node.id not in local:
                 names.add(node.id)
             elif isinstance(node, ast.Attribute):
@@ -280,7 +295,7 @@ class _Module:
 
     def uses(self, unit: _Unit) -> Iterator[tuple[list[str], int, bool]]:
         """Every name ``unit`` uses, as spelled and as resolved, its line, and whether only an exact match counts."""
-        for node, local in _scoped(unit.nodes):
+        for node, local in _scoped(unit.nodes, local=unit.local):
             line = getattr(node, "lineno", 0) or getattr(unit.nodes[0], "lineno", 0)
             names: list[str] = []
             exact = False
@@ -306,6 +321,18 @@ class _Module:
         if name not in self.bound and name not in BUILTINS:
             return [f"{module}.{name}" for module in self.star_modules]
         return []
+
+
+def _keeps_state(unit: _Unit) -> bool:
+    """Whether a function can keep what it is called with: it sets outside names or attributes, or has a
+    default that is not a constant (``cache={}``), so that a later call may use it."""
+    function = unit.nodes[0]
+    if unit.label == MODULE_CODE or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    defaults = [*function.args.defaults, *(d for d in function.args.kw_defaults if d)]
+    return bool(unit.names - {unit.label} or unit.attributes) or any(
+        not isinstance(d, (ast.Constant, ast.Name, ast.Attribute)) for d in defaults
+    )
 
 
 def _step(unit: _Unit) -> str:
@@ -364,9 +391,11 @@ def _locals(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> fr
     return frozenset(names)
 
 
-def _scoped(nodes: Iterable[ast.AST], into_definitions: bool = True) -> Iterator[tuple[ast.AST, frozenset[str]]]:
-    """Every node under ``nodes`` with the local names of the function it is in."""
-    pending = [(node, frozenset()) for node in nodes]
+def _scoped(
+    nodes: Iterable[ast.AST], into_definitions: bool = True, local: frozenset[str] = frozenset()
+) -> Iterator[tuple[ast.AST, frozenset[str]]]:
+    """Every node under ``nodes`` with the local names of the function it is in (``local`` at the top)."""
+    pending = [(node, local) for node in nodes]
     while pending:
         node, local = pending.pop()
         yield node, local

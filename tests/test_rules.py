@@ -590,3 +590,15 @@ def test_the_named_break_is_the_same_in_every_process():
 def test_a_module_too_deeply_nested_to_read_breaks_the_rules():
     source = "def grad_fn(x, y, y_hat, w, b):\n    return " + "-" * 100_000 + "w\n"
     assert "nested too deeply" in breaks(source, "grad_fn")
+
+
+def test_a_library_loss_passed_into_the_task_breaks_its_rule():
+    source = """
+        import torch.nn.functional as F
+        def mse_loss(input, target, reduction="mean", _kept={}):
+            if callable(reduction):
+                _kept["loss"] = reduction
+            return _kept["loss"](input, target)
+        mse_loss(None, None, F.mse_loss)
+        """
+    assert "is called by module-level code with an argument, which uses it (line 7)" in breaks(source, "mse_loss", A04)
