@@ -8,7 +8,9 @@ import), the names whose objects it mutates (``registry.append(f)``, ``table[k] 
 ``setattr(obj, "f", ...)``, ``self.f = ...``, methods and attributes of a class body).
 
 A task's code is the unit that defines it and every unit it reaches: through each free
-name it reads and each attribute name it reads. In that code a forbidden entry is found
+name it reads and each attribute name it reads, and, for a function that can keep state
+(``cache={}``, ``global``), the arguments it is called with. A star import after the
+task's definition that may replace it with a library function counts too. In that code a forbidden entry is found
 however it is spelled: ``F.softmax`` after ``import torch.nn.functional as F``, ``s`` after
 ``from torch import softmax as s``, a star import, the method form ``x.softmax(1)`` or
 the internal ``torch.ops.aten._softmax``. Forbidden entries are dotted names
@@ -97,7 +99,7 @@ def find_violations(
     matcher = _Matcher(forbidden)
     others = {name: _Matcher(entries) for name, entries in (rules_of or {}).items() if name != task and entries}
     dynamic = [Violation(task, used, line, dynamic=True) for used, line in _dynamic(module, matcher)]
-    found = []
+    found = [Violation(task, used, line) for used, line in _star_replacements(module, task, matcher)]
     for unit, via, gateway in module.reach(task, others.keys()):
         for names, line, exact in module.uses(unit):
             used = matcher.match(names, exact)
@@ -333,6 +335,20 @@ def _keeps_state(unit: _Unit) -> bool:
     return bool(unit.names - {unit.label} or unit.attributes) or any(
         not isinstance(d, (ast.Constant, ast.Name, ast.Attribute)) for d in defaults
     )
+
+
+def _star_replacements(module: _Module, task: str, matcher: _Matcher) -> list[tuple[str, int]]:
+    """Star imports after the task's definition that may put a forbidden library function in its place."""
+    first = min((unit.nodes[0].lineno for unit in module.units if unit.label == task), default=None)
+    found = []
+    for node in module.nodes:
+        if isinstance(node, ast.ImportFrom) and node.module and any(a.name == "*" for a in node.names):
+            loaded = sys.modules.get(node.module)  # only a library the grader has imported is looked at
+            exported = loaded is None or task in getattr(loaded, "__all__", dir(loaded))
+            used = matcher.match([f"{node.module}.{task}"], exact=True)
+            if first is not None and node.lineno > first and exported and used:
+                found.append((used, node.lineno))
+    return found
 
 
 def _step(unit: _Unit) -> str:

@@ -506,7 +506,7 @@ def test_checking_every_rule_of_a_module_takes_milliseconds():
     started = time.perf_counter()
     for entry in A04.tasks:
         violations(REFERENCE_04, entry.name, A04)
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 1.0  # about 3 ms a task on an idle core
 
 
 def test_a_shared_reduction_helper_stays_allowed_when_the_task_is_defined_again_later():
@@ -602,3 +602,9 @@ def test_a_library_loss_passed_into_the_task_breaks_its_rule():
         mse_loss(None, None, F.mse_loss)
         """
     assert "is called by module-level code with an argument, which uses it (line 7)" in breaks(source, "mse_loss", A04)
+
+
+def test_a_star_import_after_the_task_that_replaces_it_with_the_library_breaks_its_rule():
+    source = 'def mse_loss(input, target, reduction="mean"):\n    return input\n\nfrom torch.nn.functional import *\n'
+    assert "`mse_loss`" in breaks(source, "mse_loss", A04) and "line 4" in breaks(source, "mse_loss", A04)
+    assert violations("from math import *\n\n" + source.split("\n\nfrom")[0], "mse_loss", A04) == []
