@@ -259,7 +259,8 @@ class _Module:
             for name in unit.attributes:
                 by_attribute.setdefault(name, []).append(unit)
         other_tasks = set(other_tasks)
-        pending = [(unit, (), None) for unit in by_name.get(task, [])]
+        # a module-level __getattr__ answers for every name the module does not define
+        pending = [(unit, (), None) for unit in by_name.get(task, []) + by_name.get("__getattr__", [])]
         seen = {id(unit) for unit, _, _ in pending}
         while pending:
             unit, via, gateway = pending.pop(0)
@@ -529,9 +530,32 @@ def _trusted_lookup(module: _Module, call: ast.Call, matcher: _Matcher) -> bool:
         return False
     local = _locals(function)
     root = _value_root(call.args[0])
-    if root is None or root not in local or root in module.imports:
+    if root is None or root not in local or root in module.imports or _is_alias(function, root):
         return False
     return _trusted_parameter(module, function, call.args[1].id, matcher, set())
+
+
+def _is_alias(function: ast.AST, name: str, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether ``function`` sets ``name`` to a name from outside it or its attribute (``lib = F``), directly
+    or through other locals, rather than to a value it computes."""
+    local = _locals(function)
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+            targets, value = getattr(node, "targets", [getattr(node, "target", None)]), node.value
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            targets, value = [node.target], node.iter
+        elif isinstance(node, ast.withitem):
+            targets, value = [node.optional_vars], node.context_expr
+        else:
+            continue
+        if value is None or not any(
+            isinstance(t, ast.Name) and t.id == name for target in targets if target for t in ast.walk(target)
+        ):
+            continue
+        root = _root(value)
+        if root is not None and (root not in local or (root not in seen and _is_alias(function, root, seen | {name}))):
+            return True
+    return False
 
 
 def _value_root(node: ast.AST) -> str | None:
@@ -580,6 +604,8 @@ def _trusted_parameter(module: _Module, function: ast.AST, parameter: str, match
     positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args]]
     if function.decorator_list or parameter not in positional + [a.arg for a in arguments.kwonlyargs]:
         return False
+    if function.name.startswith("__"):
+        return False  # Python calls it itself (a module's __getattr__), with any name
     own = {id(a) for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
     shadowed = any(isinstance(n, ast.arg) and n.arg == parameter and id(n) not in own for n in ast.walk(function))
     if shadowed or parameter in _bound_names(function.body):

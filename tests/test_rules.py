@@ -608,3 +608,38 @@ def test_a_star_import_after_the_task_that_replaces_it_with_the_library_breaks_i
     source = 'def mse_loss(input, target, reduction="mean"):\n    return input\n\nfrom torch.nn.functional import *\n'
     assert "`mse_loss`" in breaks(source, "mse_loss", A04) and "line 4" in breaks(source, "mse_loss", A04)
     assert violations("from math import *\n\n" + source.split("\n\nfrom")[0], "mse_loss", A04) == []
+
+
+MODULE_GETATTR_EVASIONS = {
+    "a module __getattr__": """
+        import torch.nn.functional as F
+        def __getattr__(name):
+            library = F
+            return getattr(library, name)
+        """,
+    "a local alias of the library": """
+        import torch.nn.functional as F
+        def pick(reduction):
+            library = F
+            return getattr(library, reduction)
+        def mse_loss(input, target, reduction="mean"):
+            return pick(reduction)(input, target)
+        """,
+}
+
+
+@pytest.mark.parametrize("source", MODULE_GETATTR_EVASIONS.values(), ids=MODULE_GETATTR_EVASIONS.keys())
+def test_a_lookup_on_an_alias_of_a_library_or_in_a_module_getattr_breaks_the_rules(source):
+    assert "`getattr` with a computed name" in breaks(source, "mse_loss", A04)
+
+
+def test_a_lookup_on_a_slice_of_a_local_value_stays_allowed():
+    source = """
+        def mse_loss(input, target, reduction="mean"):
+            squared = (input - target) ** 2
+            losses = squared[...]
+            if reduction not in ("mean", "sum"):
+                return losses
+            return getattr(losses, reduction)()
+        """
+    assert violations(source, "mse_loss", A04) == []
