@@ -528,9 +528,7 @@ def _trusted_lookup(module: _Module, call: ast.Call, matcher: _Matcher) -> bool:
     function = _enclosing_function(module.tree, call)
     if function is None or not isinstance(call.args[1], ast.Name):
         return False
-    local = _locals(function)
-    root = _value_root(call.args[0])
-    if root is None or root not in local or root in module.imports or _is_alias(function, root):
+    if not _is_value(module, function, call.args[0]):
         return False
     return _trusted_parameter(module, function, call.args[1].id, matcher, set())
 
@@ -558,17 +556,21 @@ def _is_alias(function: ast.AST, name: str, seen: frozenset[str] = frozenset()) 
     return False
 
 
-def _value_root(node: ast.AST) -> str | None:
-    """The local name a value is computed from (``losses`` in ``(losses * w).sum()``), if any."""
-    while True:
-        if isinstance(node, (ast.Attribute, ast.Subscript)):
-            node = node.value
-        elif isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id == "type"):
-            node = node.func
-        elif isinstance(node, ast.BinOp):
-            node = node.left
-        else:
-            return node.id if isinstance(node, ast.Name) else None
+def _is_value(module: _Module, function: ast.AST, node: ast.AST) -> bool:
+    """Whether ``node`` is a value ``function`` computed or received, not a library or its part:
+    a call's result (but ``type(x)``), arithmetic, or a local that is no alias, and their parts."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    if isinstance(node, ast.Call):
+        return not (isinstance(node.func, ast.Name) and node.func.id == "type")
+    if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Constant)):
+        return True
+    return (
+        isinstance(node, ast.Name)
+        and node.id in _locals(function)
+        and node.id not in module.imports
+        and not _is_alias(function, node.id)
+    )
 
 
 def _module_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:

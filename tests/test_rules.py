@@ -460,6 +460,15 @@ CORRECT_LOSS_STYLES = {
         def l1_loss(input, target, reduction="mean"):
             return _reduce(torch.abs(input - target), reduction)
         """,
+    "getattr on a library call's result": """
+        import torch
+        def mse_loss(input, target, reduction="mean"):
+            if reduction not in ("none", "mean", "sum"):
+                raise ValueError("reduction must be 'none', 'mean' or 'sum'")
+            if reduction == "none":
+                return torch.square(input - target)
+            return getattr(torch.square(input - target), reduction)()
+        """,
     "a dispatch table and match": """
         import torch
         REDUCTIONS = {"none": lambda t: t, "mean": torch.mean, "sum": torch.sum}
