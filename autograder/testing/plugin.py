@@ -168,10 +168,11 @@ class RuleItem(pytest.Item):
         self.task = task
 
     def runtest(self) -> None:
-        source = self.parent.plugin.handle.source
-        violations = rules.find_violations(source, self.task.name, list(self.task.forbid))
+        plugin = self.parent.plugin
+        rules_of = {entry.name: entry.forbid for entry in plugin.assignment.tasks}
+        violations = rules.find_violations(plugin.handle.source, self.task.name, self.task.forbid, rules_of)
         if violations:
-            raise CheckFailure(violations[0].message(self.task.rule))
+            raise CheckFailure(violations[0].message(self.task.rule, plugin.handle.where))
 
     def reportinfo(self):
         return self.path, None, self.name

@@ -1,0 +1,70 @@
+"""Task rules through ``autograder grade``: an answer in another style keeps its points, an evasion loses the task."""
+
+import nbformat
+from conftest import A01, REFERENCE_01, ROOT, grade_json, task_scores, with_changes
+
+A04 = "04_deep_learning"
+REFERENCE_04 = ROOT / "solutions" / A04 / "deep_learning.py"
+
+
+def rule_broken(result: dict, task: str) -> str:
+    return next(t["rule_broken"] for t in result["tasks"] if t["name"] == task)
+
+
+def test_01_an_evasion_loses_grad_fn_and_a_loop_in_another_style_keeps_its_points(tmp_path):
+    submission = with_changes(
+        tmp_path,
+        "try:\n"
+        "    from torch.func import grad as _g\n"
+        "except ImportError:\n"
+        "    _g = None\n\n"
+        "def grad_fn(x, y, y_hat, w, b):\n"
+        "    params = torch.stack([torch.as_tensor(w), torch.as_tensor(b)]).to(x.dtype)\n"
+        "    return _g(lambda p: loss_fn(model(x, p[0], p[1]), y))(params)\n\n"
+        "def training_loop(n_epochs, learning_rate, params, x, y):\n"
+        "    losses = []\n"
+        "    with torch.no_grad():\n"
+        "        for _ in range(n_epochs):\n"
+        "            y_hat = model(x, params[0], params[1])\n"
+        "            losses.append(loss_fn(y_hat, y).item())\n"
+        "            grad = grad_fn(x, y, y_hat, params[0], params[1])\n"
+        "            params = params - learning_rate * grad\n"
+        "    return params, losses\n",
+    )
+    result = grade_json(submission, tmp_path)
+    scores = task_scores(result)
+    assert scores["grad_fn"][0] == 0 < scores["grad_fn"][1]
+    assert "`torch.func`" in rule_broken(result, "grad_fn") and "no autograd" in rule_broken(result, "grad_fn")
+    assert rule_broken(result, "training_loop") == ""
+    assert all(score == top for task, (score, top) in scores.items() if task != "grad_fn")
+
+
+def test_01_a_notebook_rule_break_names_its_cell(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(REFERENCE_01.read_text()), nbformat.v4.new_markdown_cell("Now by hand:")]
+    nb.cells.append(nbformat.v4.new_code_cell("def grad_fn(x, y, y_hat, w, b):\n    w.grad\n    return w"))
+    path = tmp_path / "gradient_descent.ipynb"
+    nbformat.write(nb, path)
+    result = grade_json(path, tmp_path, assignment=A01)
+    assert "`grad`" in rule_broken(result, "grad_fn") and "(line 2 of cell 3)" in rule_broken(result, "grad_fn")
+
+
+def test_04_a_reduction_by_getattr_keeps_its_points_and_a_patched_library_loss_loses_l1(tmp_path):
+    submission = tmp_path / "deep_learning.py"
+    submission.write_text(
+        REFERENCE_04.read_text() + "\n\ndef _reduce(losses, reduction):\n"
+        "    if reduction not in ('none', 'mean', 'sum'):\n"
+        "        raise ValueError(f\"reduction must be one of 'none', 'mean' or 'sum', not {reduction!r}\")\n"
+        "    return losses if reduction == 'none' else getattr(losses, reduction)()\n\n"
+        "def mse_loss(input, target, reduction='mean'):\n"
+        "    return _reduce(torch.square(input - target), reduction)\n\n"
+        "torch.Tensor.distance = F.l1_loss\n\n"
+        "def l1_loss(input, target, reduction='mean'):\n"
+        "    return input.distance(target, reduction=reduction)\n"
+    )
+    result = grade_json(submission, tmp_path, assignment=A04)
+    scores = task_scores(result)
+    assert rule_broken(result, "mse_loss") == ""
+    assert "`l1_loss`" in rule_broken(result, "l1_loss") and "module-level code" in rule_broken(result, "l1_loss")
+    assert scores["l1_loss"][0] == 0 < scores["l1_loss"][1]
+    assert all(score == top for task, (score, top) in scores.items() if task != "l1_loss")
