@@ -108,6 +108,15 @@ def find_violations(
     return sorted(set(dynamic + found), key=lambda v: (v.line, v.used, v.via))
 
 
+def reached_definitions(source: str, task: str) -> set[str]:
+    """The names of the module's definitions that ``task``'s code reaches, itself included."""
+    try:
+        module = _parse(source)
+    except (RecursionError, MemoryError):
+        return set()
+    return {unit.label for unit, _, _ in module.reach(task, ())} if module else set()
+
+
 @functools.lru_cache(maxsize=4)
 def _parse(source: str) -> _Module | None:
     """The module read once for all its tasks' rules; None when it does not parse."""

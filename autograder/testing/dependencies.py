@@ -7,21 +7,15 @@ failure is what the student is told about, not a guess about the later task's ow
 
 from __future__ import annotations
 
-import ast
-
 from autograder import rules
 from autograder.results import KNOWN_MISTAKE, PASSED, TaskResult
 
 
 def task_uses(source: str, task_names: list[str]) -> dict[str, list[str]]:
     """For each task, the other tasks its code reaches (directly or through helpers), in task order."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return {}
     uses = {}
     for task in task_names:
-        reached = {getattr(node, "name", None) for node in rules._task_code(tree, task)}
+        reached = rules.reached_definitions(source, task)
         uses[task] = [other for other in task_names if other != task and other in reached]
     return uses
 
