@@ -13,7 +13,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from autograder import batch, layouts
-from autograder.results import PASSED
+from autograder.results import FAILED, PASSED
 
 GRADEBOOK = "gradebook.csv"
 CANVAS_IMPORT = "canvas_import.csv"
@@ -164,14 +164,14 @@ def write_junit(records: list[dict], folder: Path) -> Path:
             ElementTree.SubElement(case, "error", message=record.get("error", "")[:500])
         for task in (result or {}).get("tasks", []):
             tests = task["tests"]
-            failed = [t for t in tests if t["status"] != PASSED]
-            suite = ElementTree.SubElement(
-                suites, "testsuite", name=task["name"], tests=str(len(tests)), failures=str(len(failed))
-            )
+            failed = sum(test["status"] == FAILED for test in tests)
+            errors = sum(test["status"] not in (PASSED, FAILED) for test in tests)
+            counts = {"tests": str(len(tests)), "failures": str(failed), "errors": str(errors)}
+            suite = ElementTree.SubElement(suites, "testsuite", name=task["name"], **counts)
             for test in tests:
                 case = ElementTree.SubElement(suite, "testcase", name=test["name"], classname=task["name"])
                 if test["status"] != PASSED:
-                    kind = "failure" if test["status"] == "failed" else "error"
+                    kind = "failure" if test["status"] == FAILED else "error"
                     element = ElementTree.SubElement(case, kind, message=test["message"].split("\n")[0][:500])
                     element.text = test["message"]
         ElementTree.ElementTree(suites).write(folder / f"{record['key']}.xml", encoding="utf-8", xml_declaration=True)

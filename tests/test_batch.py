@@ -98,9 +98,10 @@ def test_unreadable_and_linked_submissions_get_a_row_with_the_reason(graded):
 
 def test_junit_files_report_each_test(graded):
     _, out, _ = graded
-    text = (out / "junit" / "bo.xml").read_text()
-    assert "<testsuite name=\"model\"" in text and "<failure" in text
-    assert "<error message=\"the submission holds a symbolic link" in (out / "junit" / "hal.xml").read_text()
+    stub = (out / "junit" / "bo.xml").read_text()
+    assert '<testsuite name="model" tests="3" failures="0" errors="3"' in stub and "NotImplementedError" in stub
+    assert "<failure" in (out / "junit" / "cy.xml").read_text()  # a known mistake fails its checks
+    assert '<error message="the submission holds a symbolic link' in (out / "junit" / "hal.xml").read_text()
 
 
 def test_a_rerun_grades_only_what_changed_and_an_edited_test_regrades_all(tmp_path):
@@ -112,7 +113,7 @@ def test_a_rerun_grades_only_what_changed_and_an_edited_test_regrades_all(tmp_pa
     shutil.copy(REFERENCE_01, submissions / "ada.py")
     (submissions / "fay.py").write_text(CRASHING)
     out = tmp_path / "out"
-    command = ("--course", course_root, "grade-all", A01, submissions, "--out", out, *LIMIT)
+    command = ("--course", course_root, "grade-all", A01, submissions, "--out", out, "--jobs", "1", *LIMIT)
     assert run_cli(*command).returncode == 0
     first = stored(out, "ada")
 
@@ -215,8 +216,8 @@ def test_canvas_download_groups_files_by_student_and_marks_late_ones(tmp_path):
     roster.write_text(
         "Student,ID,SIS User ID,SIS Login ID,Section,Homework 1 (77)\n"
         "    Points Possible,,,,,32\n"
-        "\"Lovelace, Ada\",1234,S1,ada,Sec 1,\n"
-        "\"Chen, Bo\",1235,S2,bo,Sec 1,\n"
+        '"Lovelace, Ada",1234,S1,ada,Sec 1,\n'
+        '"Chen, Bo",1235,S2,bo,Sec 1,\n'
     )
     found = layouts.discover(folder, tmp_path / "staging", layouts.read_roster(roster))
     assert [(item.key, item.late, item.student.name) for item in found] == [
@@ -251,8 +252,8 @@ def test_canvas_import_is_filled_from_the_exported_gradebook(tmp_path):
     roster.write_text(
         "Student,ID,SIS User ID,SIS Login ID,Section,Gradient descent by hand (77)\n"
         "    Points Possible,,,,,32\n"
-        "\"Lovelace, Ada\",1234,S1,ada,Sec 1,\n"
-        "\"Chen, Bo\",1235,S2,bo,Sec 1,\n"
+        '"Lovelace, Ada",1234,S1,ada,Sec 1,\n'
+        '"Chen, Bo",1235,S2,bo,Sec 1,\n'
     )
     done = run_cli("gradebook", out, "--roster", roster)
     assert done.returncode == 0, done.stdout + done.stderr
