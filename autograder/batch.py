@@ -54,17 +54,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import autograder
 from autograder.course import Assignment
+from autograder.grading import GradingError
 from autograder.layouts import Found
+from autograder.results import GradingResult, TaskResult, TestResult
 
 FORMAT = 1
 RESULTS = "results"
+T = TypeVar("T")
 
 
-class BatchError(Exception):
+class BatchError(GradingError):
     """The batch cannot proceed (the tests themselves cannot run, a bad option)."""
 
 
@@ -245,10 +248,22 @@ def grade_all(
     if not queue:
         return
     with WorkerPool(assignment, min(jobs, len(queue)), stamp.options.get("max_call_seconds")) as pool:
-        for (item, sha), outcome in pool.grade(queue):
+        for (item, sha), outcome in pool.grade([(item.path, (item, sha)) for item, sha in queue]):
             record = new_record(item, assignment, stamp, sha, outcome)
             write_record(out, record)
             progress(record)
+
+
+def result_from_dict(data: dict) -> GradingResult:
+    """A :class:`GradingResult` back from its ``to_dict()`` (fields it does not know are dropped)."""
+    known = set(TestResult.__dataclass_fields__)
+
+    def task(stored: dict) -> TaskResult:
+        tests = [TestResult(**{k: v for k, v in test.items() if k in known}) for test in stored["tests"]]
+        return TaskResult(stored["name"], tests, stored["rule_broken"])
+
+    tasks = [task(stored) for stored in data["tasks"]]
+    return GradingResult(data["assignment"], data["submission"], tasks, data["execution_time"], data["notes"])
 
 
 # --- the workers ---------------------------------------------------------------------------
@@ -281,16 +296,16 @@ class WorkerPool:
         theirs.close()
         return Worker(process, ours)
 
-    def grade(self, queue: list[tuple[Found, Any]]) -> Iterator[tuple[tuple[Found, Any], dict]]:
-        """Yield ``(job, outcome)`` as workers finish, feeding each the next job."""
+    def grade(self, queue: list[tuple[Path, T]]) -> Iterator[tuple[T, dict]]:
+        """Grade each ``(path, tag)``; yield ``(tag, outcome)`` as workers finish, feeding each the next."""
         pending = list(reversed(queue))
-        busy: dict[Worker, tuple[Found, Any]] = {}
+        busy: dict[Worker, T] = {}
         while pending or busy:
             for worker in self.workers:
                 if worker not in busy and pending and worker.ready:
-                    job = pending.pop()
-                    worker.send({"path": str(job[0].path)})
-                    busy[worker] = job
+                    path, tag = pending.pop()
+                    worker.send({"path": str(path)})
+                    busy[worker] = tag
             waiting = {worker.connection: worker for worker in self.workers} | {
                 worker.process.sentinel: worker for worker in self.workers
             }

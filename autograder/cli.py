@@ -225,7 +225,7 @@ def add_batch_commands(commands: argparse._SubParsersAction) -> None:
 def run_grade_all(args: argparse.Namespace) -> int:
     try:
         return _grade_all(args)
-    except (layouts.LayoutError, batch.BatchError) as error:
+    except layouts.LayoutError as error:
         console.print(f"[red]error:[/] {error}")
         return 2
 

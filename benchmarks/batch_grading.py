@@ -2,7 +2,7 @@
 
 Builds COUNT submissions (the reference, the bank's correct variants and its known mistakes, in
 turn), grades them with ``grade-all --jobs JOBS`` and prints: the wall time; the peak memory of
-the whole batch and of each worker (grader, zygote and sandbox together); per-submission
+the whole batch and of each worker (grader, zygote and sandbox together, by proportional set size); per-submission
 medians and where a worker's time goes (sandbox start, calls, checks, hints); and the time of
 SAMPLE sequential ``autograder grade`` runs, extrapolated to COUNT, with the ratio.
 
@@ -23,8 +23,6 @@ import time
 from pathlib import Path
 
 from autograder import bank, course
-
-PAGE = 4096
 
 
 def build_class(assignment: course.Assignment, folder: Path, count: int) -> list[Path]:
@@ -50,11 +48,13 @@ def process_tree() -> dict[int, list[int]]:
     return children
 
 
-def rss(pid: int) -> int:
+def memory(pid: int) -> int:
+    """Proportional set size in bytes: pages shared by forked processes are counted once in a sum."""
     try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
     except OSError:
         return 0
+    return next((int(line.split()[1]) * 1024 for line in lines if line.startswith("Pss:")), 0)
 
 
 def descendants(pid: int, tree: dict[int, list[int]]) -> list[int]:
@@ -67,7 +67,7 @@ def descendants(pid: int, tree: dict[int, list[int]]) -> list[int]:
 
 
 class MemoryWatch(threading.Thread):
-    """Samples the resident memory of a command's processes: in total, and per worker subtree."""
+    """Samples the memory of a command's processes: in total, and per worker subtree."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -76,9 +76,9 @@ class MemoryWatch(threading.Thread):
     def run(self) -> None:
         while not self.done:
             tree = process_tree()
-            self.total = max(self.total, sum(rss(p) for p in descendants(self.pid, tree)))
+            self.total = max(self.total, sum(memory(p) for p in descendants(self.pid, tree)))
             for worker in tree.get(self.pid, []):
-                self.per_worker = max(self.per_worker, sum(rss(p) for p in descendants(worker, tree)))
+                self.per_worker = max(self.per_worker, sum(memory(p) for p in descendants(worker, tree)))
             time.sleep(0.2)
 
 
