@@ -326,6 +326,8 @@ class WorkerPool:
                     worker.ready = True
                 elif "result" in message or "error" in message:
                     yield busy.pop(worker), message
+                    if message.get("retire"):  # its session is no longer sound: a fresh worker goes on
+                        self._replace(worker)
 
     def _replace(self, worker: Worker) -> None:
         worker.stop(at_once=True)

@@ -3,7 +3,8 @@
 See :mod:`autograder.batch` for why and how; the protocol on the worker's connection is:
 the worker sends ``{"ready": True}`` once its tests are collected (or ``{"fatal": reason}``
 when they cannot run), then answers each ``{"path": ...}`` with one outcome:
-``{"result", "module_source", "seconds", "timings"}`` or ``{"error", "seconds"}``.
+``{"result", "module_source", "seconds", "timings"}`` or ``{"error", "seconds"}``; an error
+with ``"retire": True`` means the worker is ending and must be replaced.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ class WarmGrader(GraderPlugin):
             try:
                 outcome = self.grade(session.items, Path(job["path"]))
             except Exception as error:  # the session may be half torn down: report, and let a fresh worker go on
-                self.connection.send({"error": f"the grader failed on this submission ({type(error).__name__})"})
+                failure = f"the grader failed on this submission ({type(error).__name__})"
+                self.connection.send({"error": failure, "retire": True})
                 return True
             self.connection.send(outcome)
 
