@@ -58,7 +58,16 @@ def parser() -> argparse.ArgumentParser:
     course_option.add_argument(
         "--course", type=Path, default=argparse.SUPPRESS, help="the course folder (default: found from here up)"
     )
-    for add in (add_grade, add_demo, add_sync, add_validate, add_build, add_sandbox_setup):
+    for add in (
+        add_grade,
+        add_grade_all,
+        add_gradebook,
+        add_demo,
+        add_sync,
+        add_validate,
+        add_build,
+        add_sandbox_setup,
+    ):
         add(commands, course_option)
     return top
 
@@ -204,6 +213,8 @@ def _command_errors() -> tuple[type[Exception], ...]:
         ("autograder.submission", "SubmissionFileError"),
         ("autograder.grading", "GradingError"),
         ("autograder.sandbox.client", "SandboxSetupError"),
+        ("autograder.batch", "BatchError"),
+        ("autograder.layouts", "LayoutError"),
     ):
         if module in sys.modules:
             errors.append(getattr(sys.modules[module], name))
@@ -400,6 +411,156 @@ def run_sync(args: argparse.Namespace) -> int:
     if not stale:
         console.print("every stub and notebook matches its reference solution")
     return 1 if stale and args.check else 0
+
+
+def add_grade_all(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
+    command = _command(
+        commands,
+        parents,
+        "grade-all",
+        "grade a whole class into a folder of results and a gradebook",
+        "SUBMISSIONS is a folder (or zip) with one submission per entry, a Gradescope export, a\n"
+        "Canvas bulk download or a folder of GitHub Classroom clones. One result file per\n"
+        "submission is kept in OUT/results/: a rerun grades only what is new or changed, and\n"
+        "Ctrl-C stops cleanly (run the same command again to go on). Writes OUT/gradebook.csv,\n"
+        "JUnit XML per submission and, with a Canvas gradebook as roster, a Canvas import file.\n\n"
+        f"examples:\n  autograder grade-all {EXAMPLE} submissions/ --out graded/ --jobs 2\n"
+        f"  autograder grade-all {EXAMPLE} export.zip --out graded/ --shard 1/4",
+    )
+    command.add_argument("assignment", help="assignment id (e.g. 01_gradient_descent) or its folder")
+    command.add_argument(
+        "submissions",
+        type=Path,
+        help="a folder (or zip) of submissions: one per entry, a Gradescope export, a Canvas download "
+        "or GitHub Classroom clones",
+    )
+    command.add_argument("--out", type=Path, required=True, help="the folder of results and gradebook")
+    command.add_argument("--jobs", type=int, help="warm worker processes (default: one per core)")
+    command.add_argument("--roster", type=Path, help="a roster CSV (an exported Canvas gradebook works)")
+    command.add_argument("--regrade", action="store_true", help="grade every submission again")
+    command.add_argument("--shard", help="grade only part K of N of the submissions (K/N, e.g. 2/4)")
+    command.add_argument(
+        "--max-call-seconds", type=float, help="cap every call's time limit (tests set their own, 10 s by default)"
+    )
+    command.set_defaults(run=run_grade_all)
+
+
+def add_gradebook(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
+    command = _command(
+        commands,
+        parents,
+        "gradebook",
+        "rebuild the gradebook from result folders (merging shards)",
+        "Reads the results grade-all kept in each FOLDER/results/ and writes the gradebook, the\n"
+        "JUnit files and the Canvas import again; several folders (one per shard) merge into one.\n\n"
+        "examples:\n  autograder gradebook graded/\n  autograder gradebook shard-1/ shard-2/ --out graded/",
+    )
+    command.add_argument("folders", type=Path, nargs="+", help="folders written by grade-all --out")
+    command.add_argument("--out", type=Path, help="where to write the gradebook (default: the first folder)")
+    command.add_argument("--roster", type=Path, help="a roster CSV (default: the one grade-all kept)")
+    command.set_defaults(run=run_gradebook)
+
+
+def run_grade_all(args: argparse.Namespace) -> int:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from autograder import batch, gradebook, layouts, validation
+
+    assignment = _assignment(args, args.assignment)
+    args.jobs = args.jobs or validation.default_workers()
+    if args.jobs < 1:
+        raise batch.BatchError("--jobs must be at least 1")
+    shard = batch.parse_shard(args.shard) if args.shard else None
+    roster = layouts.read_roster(args.roster) if args.roster else None
+    stamp = batch.Stamp(
+        batch.assignment_hash(assignment), batch.engine_version(), {"max_call_seconds": args.max_call_seconds}
+    )
+    with tempfile.TemporaryDirectory(prefix="autograder-class-") as staging:
+        found = layouts.discover(args.submissions, Path(staging), roster)
+        if not found:
+            raise batch.BatchError(f"no submissions in {args.submissions}")
+        plan = batch.plan(found, args.out, stamp, shard, args.regrade)
+        part = f" (shard {args.shard}: {len(found) - plan.outside} of them)" if shard else ""
+        console.print(f"{len(found)} submissions{part}: {plan.current} already graded, {len(plan.todo)} to grade")
+        stopped = False
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=console, transient=True) as progress:
+            bar = progress.add_task("grading", total=len(plan.todo))
+            try:
+                batch.grade_all(
+                    assignment,
+                    plan.todo,
+                    args.out,
+                    stamp,
+                    args.jobs,
+                    lambda record: progress.update(bar, advance=1, description=record["key"]),
+                )
+            except KeyboardInterrupt:
+                stopped = True
+    wanted = {item.key for item in found if batch.in_shard(item.key, shard)}
+    records = [record for record in batch.read_records(args.out) if record["key"] in wanted]
+    views = gradebook.write_views(records, args.out, stamp, args.roster, assignment.title)
+    _summarise(records, views)
+    if stopped:
+        console.print(f"stopped: {len(wanted) - len(records)} not graded yet; run the same command again to go on")
+        return 130
+    return 0
+
+
+def _summarise(records: list[dict], views) -> None:
+    failed = [record for record in records if record.get("error")]
+    scores = [record["result"]["score"] for record in records if record.get("result")]
+    mean = f", mean {sum(scores) / len(scores):.2f}" if scores else ""
+    console.print(f"{len(records)} results{mean}; {len(failed)} could not be graded")
+    for record in failed[:20]:
+        console.print(f"  {record['key']}: {record['error']}", soft_wrap=True)
+    if len(failed) > 20:
+        console.print(f"  ... and {len(failed) - 20} more (see the error column)")
+    if views.stale:
+        console.print(f"{views.stale} results are stale (graded with other tests or engine): run grade-all again")
+    console.print(f"wrote {views.gradebook}" + (f", {views.canvas}" if views.canvas else "") + f" and {views.junit}/")
+
+
+def run_gradebook(args: argparse.Namespace) -> int:
+    from autograder import batch, gradebook
+
+    missing = [folder for folder in args.folders if not (folder / batch.RESULTS).is_dir()]
+    if missing:
+        console.print(f"[red]error:[/] {missing[0]} holds no results (no {batch.RESULTS}/ folder)")
+        return 2
+    records = gradebook.merge(args.folders)
+    assignments = {record.get("assignment") for record in records}
+    if len(assignments) > 1:
+        named = ", ".join(sorted(map(str, assignments)))
+        console.print(f"[red]error:[/] the folders hold results of several assignments: {named}")
+        return 2
+    stamp, title = None, ""
+    if assignments:
+        try:
+            assignment = _assignment(args, str(assignments.pop()))
+            stamp, title = batch.Stamp(batch.assignment_hash(assignment), batch.engine_version(), {}), assignment.title
+        except CourseError:
+            console.print("note: the assignment is not at hand here, so staleness is not checked")
+    roster = args.roster or next(
+        (folder / gradebook.ROSTER for folder in args.folders if (folder / gradebook.ROSTER).is_file()), None
+    )
+    views = gradebook.write_views(records, args.out or args.folders[0], stamp, roster, title)
+    _summarise(records, views)
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,17 +8,15 @@ and two gradings of the same submission agree exactly.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import bank, course
+from autograder import bank, batch
 from autograder.course import Assignment
-from autograder.grading import grade
+from autograder.grading import GradingError
 from autograder.results import GradingResult
 
 
@@ -42,16 +40,15 @@ class Job:
     entry: str = ""
 
 
-def run_job(job: Job) -> GradingResult:
-    """Grade one submission of the validation (in a worker process)."""
-    assignment = course.load(job.assignment_id, job.root)
+def submission_file(assignment: Assignment, job: Job, folder: Path) -> Path:
+    """The file a job grades (a bank entry is written to ``folder``)."""
     if job.kind == "reference":
-        return grade(assignment, assignment.reference_file)
+        return assignment.reference_file
     if job.kind == "stub":
-        return grade(assignment, assignment.stub_file)
+        return assignment.stub_file
     entry = next(e for e in bank.entries(assignment) if e.name == job.entry)
-    with tempfile.TemporaryDirectory() as folder:
-        return grade(assignment, entry.write(assignment, Path(folder)))
+    folder.mkdir()
+    return entry.write(assignment, folder)
 
 
 def jobs_for(assignment: Assignment, root: Path) -> list[Job]:
@@ -118,14 +115,20 @@ def coverage_checks(assignment: Assignment) -> list[Check]:
 
 
 def validate(assignments: list[Assignment], root: Path, workers: int, progress: Callable[[Job], None]) -> list[Check]:
-    """Grade every job of ``assignments`` on ``workers`` processes and judge the outcomes."""
+    """Grade every job of ``assignments`` on ``workers`` warm workers and judge the outcomes."""
     jobs = [job for assignment in assignments for job in jobs_for(assignment, root)]
     results: dict[tuple[str, str], GradingResult] = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for job, result in zip(jobs, pool.map(run_job, jobs), strict=True):
-            results[(job.assignment_id, job.label)] = result
-            progress(job)
+    with tempfile.TemporaryDirectory() as folder:
+        for assignment in assignments:
+            mine = [job for job in jobs if job.assignment_id == assignment.id]
+            where = [Path(folder) / f"{assignment.id}-{n}" for n in range(len(mine))]
+            queue = [(submission_file(assignment, job, place), job) for job, place in zip(mine, where, strict=True)]
+            with batch.WorkerPool(assignment, min(workers, len(mine)), None) as pool:
+                for job, outcome in pool.grade(queue):
+                    if "result" not in outcome:
+                        raise GradingError(f"{assignment.id}, {job.label}: {outcome['error']}")
+                    results[(job.assignment_id, job.label)] = batch.result_from_dict(outcome["result"])
+                    progress(job)
     checks = []
     for assignment in assignments:
         mine = {label: result for (aid, label), result in results.items() if aid == assignment.id}
