@@ -244,6 +244,23 @@ def _open_to_all(folder: str) -> bool:
     return stat.S_ISDIR(info.st_mode) and bool(info.st_mode & 0o002)
 
 
+def remove_tree(folder: Path) -> None:
+    """Remove a sandbox's folder, first opening to its owner every folder the submission closed.
+
+    Folders are opened without following links and changed through their descriptor, so a
+    link planted in place of a folder changes nothing outside.
+    """
+    for root, folders, _ in os.walk(folder):
+        for name in folders:
+            with contextlib.suppress(OSError):
+                descriptor = os.open(os.path.join(root, name), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+                try:
+                    os.fchmod(descriptor, 0o700)
+                finally:
+                    os.close(descriptor)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 class Sandbox:
     """One submission's sandbox process, with the submission imported and ready.
 
@@ -276,7 +293,11 @@ class Sandbox:
         self._pidfd: int | None = None
         self._channel: socket.socket | None = None
         self.import_error: dict | None = None
-        self._start(probes_file is not None)
+        try:
+            self._start(probes_file is not None)
+        except BaseException:  # an import that exits or hangs must not leave its folder behind
+            self.close()
+            raise
 
     def _start(self, with_probes: bool) -> None:
         self._channel, child_end = socket.socketpair()
@@ -372,7 +393,7 @@ class Sandbox:
 
     def close(self) -> None:
         self.kill()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        remove_tree(self.workdir)
         if self.account is not None and self.isolation != "namespaces":
             _remove_files_of(self.account[0])
 

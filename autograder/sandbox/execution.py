@@ -66,11 +66,12 @@ def exception_type_name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def is_library_exception(type_name: str) -> bool:
-    """Whether ``type_name`` names, in this process, a built-in, torch or numpy exception class.
+def library_exception_name(type_name: str) -> str | None:
+    """The grader's own name for ``type_name`` when it is a built-in, torch or numpy exception class.
 
     The grader asks this of a name a sandbox reported: a class the submission defined (or
-    planted in torch's namespace inside its sandbox) does not resolve here.
+    planted in torch's namespace inside its sandbox) does not resolve here, and the name
+    shown is the class's own, never the path the submission spelled.
     """
     parts = type_name.split(".")
     if len(parts) == 1:
@@ -82,7 +83,9 @@ def is_library_exception(type_name: str) -> bool:
             found = vars(found).get(part) if found is not None and hasattr(found, "__dict__") else None
     else:
         found = None
-    return isinstance(found, type) and issubclass(found, BaseException)
+    if not (isinstance(found, type) and issubclass(found, BaseException)):
+        return None
+    return found.__qualname__ if found.__module__ == "builtins" else f"{found.__module__}.{found.__qualname__}"
 
 
 def run(

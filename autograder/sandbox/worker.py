@@ -128,14 +128,13 @@ def _address_space() -> int:
 def _import_submission(request: dict) -> tuple[ModuleType | None, ModuleType | None, dict | None]:
     module_name = request["module"]
     module_file = os.path.join(request["workdir"], module_name + ".py")
+    # The probes are imported first: a submission that rewrites probes.py at import changes nothing.
+    probes = importlib.import_module(PROBES_MODULE) if request.get("probes") else None
     execution.seed_everything(0)
     try:
         module = importlib.import_module(module_name)
     except (Exception, SystemExit) as error:
         return None, None, execution.describe_error(error, module_file)
-    probes = None
-    if request.get("probes"):
-        probes = importlib.import_module(PROBES_MODULE)
     return module, probes, None
 
 

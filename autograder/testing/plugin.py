@@ -207,8 +207,8 @@ def describe_submission_error(error: SubmissionError, hidden: bool, where: Calla
     line = f" ({where(error.line)})" if error.line else ""
     name = error.function or error.name
     error_type = error.type_name
-    if hidden and not execution.is_library_exception(error_type):
-        error_type = "an exception of a class your module defines"
+    if hidden:
+        error_type = execution.library_exception_name(error_type) or "an exception of a class your module defines"
     if error.kind == "import":
         message = re.sub(r" \([^()]*, line \d+\)$", "", error.message) if line else error.message  # said once
         detail = "" if hidden else f": {message}"
