@@ -1,11 +1,15 @@
 """Submissions that try to cheat, crash or hang gain nothing and never stop the grader."""
 
+import json
 import os
+import shutil
 import subprocess
+import tempfile
 import textwrap
+from pathlib import Path
 
 import pytest
-from conftest import ROOT, grade_json, messages, task_scores, with_changes
+from conftest import A01, ROOT, grade_json, messages, run_cli, task_scores, with_changes
 
 ZEROS = """
 def model(x, w, b):
@@ -75,10 +79,20 @@ def test_tensor_subclass_that_claims_equality_earns_nothing(tmp_path):
     assert task_scores(result)["model"][0] == 0 and task_scores(result)["dmodel_dw"][0] == 0
 
 
-def test_exit_at_import_earns_nothing_and_says_why(tmp_path):
-    result = grade_json(write(tmp_path, "import sys\nsys.exit(0)\n"), tmp_path)
-    assert result["score"] == 0
-    assert any("SystemExit" in m for m in messages(result, "model"))
+def test_exit_at_import_earns_nothing_says_why_and_leaves_nothing(tmp_path):
+    temp = Path(tempfile.mkdtemp(prefix="autograder-test-temp-", dir="/tmp"))
+    temp.chmod(0o755)
+    try:
+        out = tmp_path / "result.json"
+        submission = write(tmp_path, "import os\nos._exit(3)\n")
+        done = run_cli("grade", A01, submission, "--json", out, wrap=("env", f"TMPDIR={temp}"))
+        assert done.returncode == 0, done.stdout + done.stderr
+        result = json.loads(out.read_text())
+        assert result["score"] == 0
+        assert any("ended the process" in m or "exit" in m for m in messages(result, "model"))
+        assert list(temp.iterdir()) == []  # no sandbox folder (with the student's source) is left behind
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def test_exit_and_hard_exit_in_calls_fail_only_those_tasks(tmp_path, reference_result):

@@ -87,6 +87,14 @@ def linger():
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def close_folder():
+    os.makedirs("__MARKER__/inner")
+    with open("__MARKER__/inner/planted", "w") as planted:
+        planted.write("left behind")
+    os.chmod("__MARKER__/inner", 0)
+    os.chmod("__MARKER__", 0)
+
+
 def lift_limits():
     import resource
     resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
@@ -96,6 +104,7 @@ attempt("network", lambda: leak("LEAK at import"))
 attempt("limits", lift_limits)
 attempt("files", plant_files)
 attempt("bytecode", plant_bytecode)
+attempt("closed folder", close_folder)
 attempt("memory", read_memory)
 stop_everyone()
 attempt("linger", linger)
@@ -233,6 +242,7 @@ def test_attacks_on_the_isolation_gain_nothing(grader, listener):
         assert "network:refused" in report
         assert received == []  # neither public nor hidden inputs reached the listener
     assert not any(Path(folder, marker).exists() for folder in ["/tmp", "/var/tmp", "/dev/shm"])
+    assert not list(Path(tempfile.gettempdir()).glob(f"autograder-sandbox-*/{marker}"))  # closed, yet removed
     assert not (solutions / "__pycache__").exists()
     survivors = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
     assert survivors == ""
