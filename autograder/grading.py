@@ -11,6 +11,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import torch
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from autograder import submission
 from autograder.bank import Explainer
@@ -45,8 +47,23 @@ class GraderPlugin(AutograderPlugin):
         """The reference solution, imported in the grader (never in the sandbox)."""
         return import_module_file(self.assignment.reference_file, f"_reference_{self.assignment.id}")
 
-    def explainer(self) -> Explainer:
-        return self._explainer
+    def pytest_configure(self, config: pytest.Config) -> None:
+        super().pytest_configure(config)
+        # The sandbox computes with one torch thread; values compared with it are computed alike.
+        self._threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        # Hypothesis keeps files (constants it mined from the tests) under its home folder:
+        # a private one per grading, so nothing is left behind or carried into the next run.
+        self._hypothesis_home = tempfile.TemporaryDirectory(prefix="autograder-hypothesis-")
+        set_hypothesis_home_dir(self._hypothesis_home.name)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._explainer.explain(self.tasks, self.failures)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        set_hypothesis_home_dir(None)
+        self._hypothesis_home.cleanup()
+        torch.set_num_threads(self._threads)
 
     def call_seconds(self, requested: float) -> float:
         return min(requested, self.max_call_seconds or requested)

@@ -1,9 +1,8 @@
 """Checks that test authors call, with messages written for students.
 
 Every check knows whether the running test is hidden: hidden tests say *what* is wrong
-but keep values and inputs to themselves. When a wrong value matches what a known
-mistake of the assignment's bank produces for the same call (worked out in the grader),
-the message names that mistake.
+but keep values and inputs to themselves. A failure carries the call whose output was
+wrong; when grading, the bank matches it against known mistakes (see ``bank.Explainer``).
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from autograder.results import KNOWN_MISTAKE
 from autograder.sandbox.protocol import Opaque
 from autograder.testing import context
 from autograder.testing.failures import CheckFailure
@@ -63,10 +61,27 @@ def _fail(message: str, detail: str = "", actual: Any = None) -> None:
 
 
 def failure(message: str, detail: str, call: context.Call | None) -> CheckFailure:
-    """A failure of ``call``'s output: detail only in visible tests, a known mistake's hint if it matches."""
-    test = context.current()
-    hint = test.explain(call) if test.explain is not None and call is not None else None
-    return CheckFailure(message, "" if test.hidden else detail, f"{KNOWN_MISTAKE}{hint}" if hint else "")
+    """A failure of ``call``'s output: detail only in visible tests.
+
+    The call travels with the failure so that the grader can match it, with the task's other
+    failing calls, against the bank's known mistakes once every test has run.
+    """
+    return CheckFailure(message, "" if context.current().hidden else detail, call=call)
+
+
+def record_metric(name: str, value: float | list[float] | tuple[float, ...] | torch.Tensor) -> None:
+    """Record a number (or a series, such as a loss curve) in the running test's result."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().to(torch.float64).flatten().tolist() if value.ndim else float(value)
+    if isinstance(value, (list, tuple)):
+        numbers = [float(item) for item in value if isinstance(item, (int, float)) and not isinstance(item, bool)]
+        if len(numbers) != len(value):
+            raise TypeError(f"metric {name!r} must be a number or a list of numbers")
+        context.current().metrics[name] = numbers
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        context.current().metrics[name] = float(value)
+    else:
+        raise TypeError(f"metric {name!r} must be a number or a list of numbers, not {type(value).__name__}")
 
 
 def expect_tensor(value: Any, *, shape: tuple | None = None, floating: bool = True, what: str = "") -> torch.Tensor:
@@ -155,7 +170,7 @@ def _generic_hint(got: torch.Tensor, want: torch.Tensor, rtol: float, atol: floa
     if want.abs().max() > atol and torch.allclose(got, -want, rtol=rtol, atol=atol):
         return "they have the wrong sign"
     mask = want.abs() > 1e-6
-    if mask.any():
+    if mask.sum() > 1:  # any two single numbers differ by some factor: that says nothing
         ratio = got[mask] / want[mask]
         if torch.allclose(ratio, ratio[0].expand_as(ratio), rtol=1e-4) and (got[~mask].abs() < 1e-6).all():
             return "they are all off by the same factor (a missing or extra constant, or a sum instead of a mean?)"

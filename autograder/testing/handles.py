@@ -58,6 +58,7 @@ class Submission:
             result = self._runner.call(kind, name, list(args), dict(kwargs), seed, test.call_seconds)
         except SubmissionError as error:
             test.fatal = error  # the test is over: later calls (e.g. Hypothesis's) fail at once
+            test.fatal_call = context.Call(kind, name, args, kwargs, seed, None, [], raised=error.type_name)
             raise
         test.calls.append(context.Call(kind, name, args, kwargs, seed, result["value"], result["args"]))
         if kind == "function":
