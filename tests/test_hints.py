@@ -26,7 +26,7 @@ def test_model_records_metrics(submission):
 #   loss, a coincidence that must not be named;
 # - a model that raises, as the bank's model_raises does (with another message);
 # - dloss_fn without its factor 2, written unlike the bank's entry.
-SUBMISSION = '''
+SUBMISSION = """
 
 def loss_fn(y_hat, y):
     return ((y_hat - y) ** 2).mean().sqrt()
@@ -39,7 +39,7 @@ def model(x, w, b):
 def dloss_fn(y_hat, y):
     difference = y_hat - y
     return difference
-'''
+"""
 
 
 def course_with_a_raising_mistake(tmp_path):
