@@ -22,6 +22,10 @@ from autograder.sandbox.client import Limits, sandbox_account
 from autograder.testing.handles import LocalRunner, SandboxRunner, Submission
 from autograder.testing.plugin import AutograderPlugin, task_of
 
+# pytest plugins whose work nobody reads when grading: the cache, and the unraisable-exception
+# warnings (whose garbage collection at the end of the session costs a fraction of a second).
+UNREAD_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:unraisableexception")
+
 
 class GradingError(Exception):
     """The tests themselves could not run (an instructor's problem, not the student's)."""
@@ -71,7 +75,7 @@ class GraderPlugin(AutograderPlugin):
 
 def run_tests(plugin: AutograderPlugin, paths: list[Path], rootdir: Path, *options: str, helpers: tuple = ()) -> None:
     """Run pytest in this process on ``paths`` with ``plugin``; quiet unless it breaks."""
-    args = ["-q", "-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib", "-c", os.devnull, *options]
+    args = ["-q", *UNREAD_PLUGINS, "--noconftest", "--import-mode=importlib", "-c", os.devnull, *options]
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         code = pytest.main([*args, "--rootdir", str(rootdir), *map(str, paths)], plugins=[plugin, *helpers])
