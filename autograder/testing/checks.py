@@ -170,15 +170,22 @@ def _generic_hint(got: torch.Tensor, want: torch.Tensor, rtol: float, atol: floa
     if want.abs().max() > atol and torch.allclose(got, -want, rtol=rtol, atol=atol):
         return "they have the wrong sign"
     mask = want.abs() > 1e-6
-    if mask.sum() > 1:  # any two single numbers differ by some factor: that says nothing
+    if mask.any():
         ratio = got[mask] / want[mask]
-        if torch.allclose(ratio, ratio[0].expand_as(ratio), rtol=1e-4) and (got[~mask].abs() < 1e-6).all():
+        same = torch.allclose(ratio, ratio[0].expand_as(ratio), rtol=1e-4) and (got[~mask].abs() < 1e-6).all()
+        # Any two single numbers differ by some factor: for one number, only a whole one says something.
+        if same and (mask.sum() > 1 or _whole_factor(float(ratio[0]))):
             return "they are all off by the same factor (a missing or extra constant, or a sum instead of a mean?)"
     if got.numel() > 1 and torch.allclose(
         got.flatten().sort().values, want.flatten().sort().values, rtol=rtol, atol=atol
     ):
         return "the right numbers in the wrong places (swapped entries, or the wrong dimension?)"
     return ""
+
+
+def _whole_factor(ratio: float) -> bool:
+    """Whether ``ratio`` or its inverse is a whole number of at least 2 (as a sum against a mean gives)."""
+    return any(abs(r) >= 2 - 1e-6 and abs(r - round(r)) < 1e-4 * abs(r) for r in (ratio, 1 / ratio) if r)
 
 
 def _show(value: Any) -> str:
