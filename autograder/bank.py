@@ -3,9 +3,11 @@
 ``solutions/<id>/bank/`` holds ``wrong/<name>.py`` (each a realistic mistake),
 ``right/<name>.py`` (valid ways students write the tasks) and ``bank.toml``, which says
 for every wrong entry the tasks it must lose and the hint a student gets when their
-output matches it. An entry file holds only the definitions it changes; the submission
-it stands for is the reference with those definitions put in place. A file whose first
-line is ``# complete module`` is a whole submission by itself.
+output matches it; optionally its ``symptom``, words of the failure message it causes,
+which rule it in or out before it is run (worth it for mistakes that take a training run).
+An entry file holds only the definitions it changes; the submission it stands for is the
+reference with those definitions put in place. A file whose first line is
+``# complete module`` is a whole submission by itself.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Entry:
     path: Path
     loses: tuple[str, ...] = ()
     hint: str = ""
+    symptom: str = ""  # words of the failure message this mistake causes (cheap evidence before running it)
 
     def source(self, assignment: Assignment) -> str:
         """The complete submission this entry stands for."""
@@ -107,7 +110,7 @@ def entries(assignment: Assignment) -> list[Entry]:
         unknown = set(info["loses"]) - set(assignment.task_names)
         if unknown:
             raise CourseError(f"[wrong.{path.stem}] loses unknown tasks {sorted(unknown)}")
-        found.append(Entry(path.stem, "wrong", path, tuple(info["loses"]), info["hint"]))
+        found.append(Entry(path.stem, "wrong", path, tuple(info["loses"]), info["hint"], info.get("symptom", "")))
     found += [Entry(path.stem, "right", path) for path in sorted((folder / "right").glob("*.py"))]
     return found
 
@@ -132,7 +135,7 @@ def _module(assignment: Assignment, entry: Entry) -> ModuleType:
 MIN_AGREEING_CALLS = 2  # different failing calls a mistake must reproduce before it is named
 MAX_CALLS_PER_TASK = 3  # the failing calls of a task that a candidate mistake is checked on
 MAX_FUNCTION_RUNS = 60  # runs of bank entries on function calls, per grading
-MAX_PROBE_RUNS = 6  # runs on probe calls (which may train a model), per grading
+MAX_PROBE_RUNS = 8  # runs on probe calls (which may train a model), per grading
 CACHE_SIZE = 512  # outputs of bank entries kept for later gradings in the same process
 
 
@@ -143,7 +146,8 @@ class Explainer:
     inputs (cheap function calls before probes) are replayed on the bank's mistakes that
     break this task and only tasks that failed too. A mistake is named only when it
     reproduces at least :data:`MIN_AGREEING_CALLS` of them, and all of those checked (the
-    same values, or the same exception type): one matching call may be a coincidence. Each
+    same values, or the same exception type): one matching call may be a coincidence. A
+    mistake whose declared symptom is not in the failure messages is not run at all. Each
     candidate stops at its first mismatch, each grading has a fixed budget of runs, and the
     outcome depends only on the submission's calls, never on timing or on what was cached.
     """
@@ -160,7 +164,8 @@ class Explainer:
             evidence = _evidence([failure for failure in failures if failure.task == task])
             if len(evidence) < MIN_AGREEING_CALLS:
                 continue
-            for entry in self._candidates(task, failed):
+            messages = " ".join(failure.result.message for failure in evidence)
+            for entry in self._candidates(task, failed, messages):
                 verdict = self._reproduces(entry, [failure.call for failure in evidence], budget)
                 if verdict is None:
                     return  # the budget is spent
@@ -169,10 +174,17 @@ class Explainer:
                         failure.result.mistake, failure.result.hint = entry.name, entry.hint
                     break
 
-    def _candidates(self, task: str, failed: set[str]) -> list[Entry]:
-        """Mistakes that break ``task`` and nothing that passed; the task's own before upstream ones."""
-        fitting = [entry for entry in self.wrong if task in entry.loses and set(entry.loses) <= failed]
-        return sorted(fitting, key=lambda entry: entry.loses[0] != task)
+    def _candidates(self, task: str, failed: set[str], messages: str) -> list[Entry]:
+        """Mistakes that break ``task`` and nothing that passed, and whose symptom (if declared) showed.
+
+        The task's own mistakes come before upstream ones, and those whose symptom showed first.
+        """
+        fitting = [
+            entry
+            for entry in self.wrong
+            if task in entry.loses and set(entry.loses) <= failed and entry.symptom in messages
+        ]
+        return sorted(fitting, key=lambda entry: (entry.loses[0] != task, not entry.symptom))
 
     def _reproduces(self, entry: Entry, calls: list[context.Call], budget: dict[str, int]) -> bool | None:
         """Whether ``entry`` gives what the submission gave on every call; None when the budget runs out."""
