@@ -136,7 +136,7 @@ MIN_AGREEING_CALLS = 2  # different failing calls a mistake must reproduce befor
 MAX_CALLS_PER_TASK = 3  # the failing calls of a task that a candidate mistake is checked on
 MAX_FUNCTION_RUNS = 60  # runs of bank entries on function calls, per grading
 MAX_PROBE_RUNS = 8  # runs on probe calls (which may train a model), per grading
-CACHE_SIZE = 512  # outputs of bank entries kept for later gradings in the same process
+CACHE_BYTES = 64 * 2**20  # outputs of bank entries kept for later gradings in the same process
 
 
 class Explainer:
@@ -200,8 +200,9 @@ class Explainer:
     def _output(self, entry: Entry, call: context.Call) -> Outcome:
         """What ``entry`` returns for ``call`` and leaves of its arguments, or the exception type it raises.
 
-        Remembered (up to :data:`CACHE_SIZE` outputs) for the life of the process: a batch
-        or a validation meets the same hidden inputs again and again, and a probe may train.
+        Remembered (up to :data:`CACHE_BYTES` of outputs, least recently used dropped first)
+        for the life of the process: a batch or a validation meets the same hidden inputs
+        again and again, and a probe may train.
         """
         key = (self.assignment.id, entry.name, call.kind, call.name, call.seed, _digest(call.args, call.kwargs))
         if key in _outputs:
@@ -217,9 +218,7 @@ class Explainer:
             outcome = Outcome(protocol.roundtrip(value), copies["args"])
         except Exception as error:  # trusted instructor code: the mistake raises on this input
             outcome = Outcome(None, [], type(error).__name__)
-        _outputs[key] = outcome
-        if len(_outputs) > CACHE_SIZE:
-            _outputs.popitem(last=False)
+        _remember(key, outcome)
         return outcome
 
 
@@ -249,6 +248,27 @@ def _evidence(failures: list[Failure]) -> list[Failure]:
 
 
 _outputs: OrderedDict[tuple, Outcome] = OrderedDict()
+_sizes: dict[tuple, int] = {}
+
+
+def _remember(key: tuple, outcome: Outcome) -> None:
+    _outputs[key], _sizes[key] = outcome, _bytes([outcome.value, outcome.args_after])
+    while sum(_sizes.values()) > CACHE_BYTES and len(_outputs) > 1:
+        oldest, _ = _outputs.popitem(last=False)
+        del _sizes[oldest]
+
+
+def _bytes(value: Any) -> int:
+    """Roughly how much memory a decoded value holds."""
+    if isinstance(value, torch.Tensor):
+        return value.element_size() * value.numel()
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (list, tuple)):
+        return sum(map(_bytes, value)) + 64
+    if isinstance(value, dict):
+        return sum(map(_bytes, value.values())) + 64
+    return 64
 
 
 def _digest(args: tuple, kwargs: dict) -> str:

@@ -3,8 +3,10 @@
 import json
 import shutil
 
+import torch
 from conftest import A01, REFERENCE_01, ROOT, run_cli
 
+from autograder import bank
 from autograder.results import KNOWN_MISTAKE, GradingResult
 
 RAISES_HINT = "model raises before computing anything: return w * x + b"
@@ -81,3 +83,13 @@ def test_hints_name_mistakes_on_evidence_only_and_live_in_the_result(tmp_path):
     outputs = [t["output"] for t in json.loads(gradescope.read_text())["tests"]]
     assert any(f"{KNOWN_MISTAKE}{RAISES_HINT}" in output for output in outputs)
     assert GradingResult.from_dict(data).to_dict() == data
+
+
+def test_the_cache_of_bank_outputs_is_bounded_by_bytes(monkeypatch):
+    monkeypatch.setattr(bank, "CACHE_BYTES", 10_000)
+    monkeypatch.setattr(bank, "_outputs", type(bank._outputs)())
+    monkeypatch.setattr(bank, "_sizes", {})
+    for i in range(10):
+        bank._remember(("key", i), bank.Outcome(torch.zeros(500), []))  # 2 kB each
+    assert list(bank._outputs) == [("key", i) for i in range(6, 10)]  # the oldest went first
+    assert sum(bank._sizes.values()) <= 10_000
