@@ -2,7 +2,7 @@
 
 For each assignment: the reference gets full marks, the untouched stub gets zero, every
 correct variant gets full marks, every known mistake gets zero on each task it declares
-(with its hint in that task's messages, or its rule reported) and full marks on the others,
+(named as the first task's ``mistake`` in the result, or its rule reported) and full marks on the others,
 and two gradings of the same submission agree exactly.
 """
 
