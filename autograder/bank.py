@@ -135,7 +135,7 @@ def _module(assignment: Assignment, entry: Entry) -> ModuleType:
 MIN_AGREEING_CALLS = 2  # different failing calls a mistake must reproduce before it is named
 MAX_CALLS_PER_TASK = 3  # the failing calls of a task that a candidate mistake is checked on
 MAX_FUNCTION_RUNS = 60  # runs of bank entries on function calls, per grading
-MAX_PROBE_RUNS = 8  # runs on probe calls (which may train a model), per grading
+MAX_PROBE_RUNS = 16  # runs on probe calls (which may train a model), per grading
 CACHE_BYTES = 64 * 2**20  # outputs of bank entries kept for later gradings in the same process
 
 
