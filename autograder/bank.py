@@ -3,9 +3,11 @@
 ``solutions/<id>/bank/`` holds ``wrong/<name>.py`` (each a realistic mistake),
 ``right/<name>.py`` (valid ways students write the tasks) and ``bank.toml``, which says
 for every wrong entry the tasks it must lose and the hint a student gets when their
-output matches it. An entry file holds only the definitions it changes; the submission
-it stands for is the reference with those definitions put in place. A file whose first
-line is ``# complete module`` is a whole submission by itself.
+output matches it; optionally its ``symptom``, words of the failure message it causes,
+which rule it in or out before it is run (worth it for mistakes that take a training run).
+An entry file holds only the definitions it changes; the submission it stands for is the
+reference with those definitions put in place. A file whose first line is
+``# complete module`` is a whole submission by itself.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import json
 import math
 import tomllib
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,8 +28,10 @@ import numpy as np
 import torch
 
 from autograder.course import Assignment, CourseError
+from autograder.results import TaskResult
 from autograder.sandbox import execution, protocol
 from autograder.testing import context
+from autograder.testing.plugin import Failure
 
 COMPLETE = "# complete module"
 
@@ -38,6 +43,7 @@ class Entry:
     path: Path
     loses: tuple[str, ...] = ()
     hint: str = ""
+    symptom: str = ""  # words of the failure message this mistake causes (cheap evidence before running it)
 
     def source(self, assignment: Assignment) -> str:
         """The complete submission this entry stands for."""
@@ -104,7 +110,7 @@ def entries(assignment: Assignment) -> list[Entry]:
         unknown = set(info["loses"]) - set(assignment.task_names)
         if unknown:
             raise CourseError(f"[wrong.{path.stem}] loses unknown tasks {sorted(unknown)}")
-        found.append(Entry(path.stem, "wrong", path, tuple(info["loses"]), info["hint"]))
+        found.append(Entry(path.stem, "wrong", path, tuple(info["loses"]), info["hint"], info.get("symptom", "")))
     found += [Entry(path.stem, "right", path) for path in sorted((folder / "right").glob("*.py"))]
     return found
 
@@ -126,48 +132,143 @@ def _module(assignment: Assignment, entry: Entry) -> ModuleType:
     return module
 
 
+MIN_AGREEING_CALLS = 2  # different failing calls a mistake must reproduce before it is named
+MAX_CALLS_PER_TASK = 3  # the failing calls of a task that a candidate mistake is checked on
+MAX_FUNCTION_RUNS = 60  # runs of bank entries on function calls, per grading
+MAX_PROBE_RUNS = 16  # runs on probe calls (which may train a model), per grading
+CACHE_BYTES = 64 * 2**20  # outputs of bank entries kept for later gradings in the same process
+
+
 class Explainer:
-    """Names the known mistake whose output a failing call reproduces, worked out in the grader."""
+    """Names the known mistake that a task's failing calls reproduce, worked out in the grader.
+
+    Run once, after every test: for each failing task, its failing calls with different
+    inputs (cheap function calls before probes) are replayed on the bank's mistakes that
+    break this task and only tasks that failed too. A mistake is named only when it
+    reproduces at least :data:`MIN_AGREEING_CALLS` of them, and all of those checked (the
+    same values, or the same exception type): one matching call may be a coincidence. A
+    mistake whose declared symptom is not in the failure messages is not run at all. Each
+    candidate stops at its first mismatch, each grading has a fixed budget of runs, and the
+    outcome depends only on the submission's calls, never on timing or on what was cached.
+    """
 
     def __init__(self, assignment: Assignment, probes: ModuleType | None) -> None:
         self.assignment, self.probes = assignment, probes
         self.wrong = [entry for entry in entries(assignment) if entry.kind == "wrong"]
 
-    def __call__(self, call: context.Call) -> str | None:
-        task = context.current().task
-        # A mistake of this task itself is the likelier explanation than one upstream of it.
-        # Probes may train models, so for them only the task's own mistakes are tried.
-        candidates = sorted((e for e in self.wrong if task in e.loses), key=lambda e: e.loses[0] != task)
-        if call.kind == "probe":
-            candidates = [e for e in candidates if e.loses[0] == task]
-        for entry in candidates:
-            output = self._output(entry, call)
-            if output is not None and same_values(call.value, output[0]) and same_values(call.args_after, output[1]):
-                return entry.hint
-        return None
+    def explain(self, tasks: dict[str, TaskResult], failures: list[Failure]) -> None:
+        """Set ``mistake`` and ``hint`` on the failing tests whose calls a known mistake reproduces."""
+        failed = {name for name, task in tasks.items() if not task.passed}
+        budget = {"function": MAX_FUNCTION_RUNS, "probe": MAX_PROBE_RUNS}
+        for task in tasks:
+            evidence = _evidence([failure for failure in failures if failure.task == task])
+            if len(evidence) < MIN_AGREEING_CALLS:
+                continue
+            messages = " ".join(failure.result.message for failure in evidence)
+            for entry in self._candidates(task, failed, messages):
+                verdict = self._reproduces(entry, [failure.call for failure in evidence], budget)
+                if verdict is None:
+                    return  # the budget is spent
+                if verdict:
+                    for failure in evidence:
+                        failure.result.mistake, failure.result.hint = entry.name, entry.hint
+                    break
 
-    def _output(self, entry: Entry, call: context.Call) -> tuple[Any, list] | None:
-        """What ``entry`` returns for ``call`` and leaves of its arguments; None if it raises.
+    def _candidates(self, task: str, failed: set[str], messages: str) -> list[Entry]:
+        """Mistakes that break ``task`` and nothing that passed, and whose symptom (if declared) showed.
 
-        Remembered for the life of the process: a batch or a validation meets the same hidden
-        inputs again and again, and a probe may train a model.
+        The task's own mistakes come before upstream ones, and those whose symptom showed first.
+        """
+        fitting = [
+            entry
+            for entry in self.wrong
+            if task in entry.loses and set(entry.loses) <= failed and entry.symptom in messages
+        ]
+        return sorted(fitting, key=lambda entry: (entry.loses[0] != task, not entry.symptom))
+
+    def _reproduces(self, entry: Entry, calls: list[context.Call], budget: dict[str, int]) -> bool | None:
+        """Whether ``entry`` gives what the submission gave on every call; None when the budget runs out."""
+        for call in calls:
+            kind = "probe" if call.kind == "probe" else "function"
+            if budget[kind] == 0:
+                return None
+            budget[kind] -= 1
+            if not _same_outcome(call, self._output(entry, call)):
+                return False
+        return True
+
+    def _output(self, entry: Entry, call: context.Call) -> Outcome:
+        """What ``entry`` returns for ``call`` and leaves of its arguments, or the exception type it raises.
+
+        Remembered (up to :data:`CACHE_BYTES` of outputs, least recently used dropped first)
+        for the life of the process: a batch or a validation meets the same hidden inputs
+        again and again, and a probe may train.
         """
         key = (self.assignment.id, entry.name, call.kind, call.name, call.seed, _digest(call.args, call.kwargs))
-        if key not in _outputs:
-            try:
-                module = _module(self.assignment, entry)
-                copies = protocol.roundtrip({"args": list(call.args), "kwargs": call.kwargs})
-                execution.seed_everything(call.seed)
-                target = getattr(self.probes if call.kind == "probe" else module, call.name)
-                leading = [module] if call.kind == "probe" else []
-                value = target(*leading, *copies["args"], **copies["kwargs"])
-                _outputs[key] = (protocol.roundtrip(value), copies["args"])
-            except Exception:  # a mistake that raises on this input explains nothing
-                _outputs[key] = None
-        return _outputs[key]
+        if key in _outputs:
+            _outputs.move_to_end(key)
+            return _outputs[key]
+        try:
+            module = _module(self.assignment, entry)
+            copies = protocol.roundtrip({"args": list(call.args), "kwargs": call.kwargs})
+            execution.seed_everything(call.seed)
+            target = getattr(self.probes if call.kind == "probe" else module, call.name)
+            leading = [module] if call.kind == "probe" else []
+            value = target(*leading, *copies["args"], **copies["kwargs"])
+            outcome = Outcome(protocol.roundtrip(value), copies["args"])
+        except Exception as error:  # trusted instructor code: the mistake raises on this input
+            outcome = Outcome(None, [], type(error).__name__)
+        _remember(key, outcome)
+        return outcome
 
 
-_outputs: dict[tuple, tuple[Any, list] | None] = {}
+@dataclass(frozen=True)
+class Outcome:
+    """What a bank entry did on a call: its value and arguments after, or the exception it raised."""
+
+    value: Any
+    args_after: list
+    raised: str = ""
+
+
+def _same_outcome(call: context.Call, outcome: Outcome) -> bool:
+    if call.raised or outcome.raised:
+        return call.raised == outcome.raised
+    return same_values(call.value, outcome.value) and same_values(call.args_after, outcome.args_after)
+
+
+def _evidence(failures: list[Failure]) -> list[Failure]:
+    """Up to :data:`MAX_CALLS_PER_TASK` failures on different inputs, function calls before probes."""
+    distinct: dict[str, Failure] = {}
+    for failure in failures:
+        call = failure.call
+        distinct.setdefault(f"{call.kind}:{call.name}:{_digest(call.args, call.kwargs)}", failure)
+    ordered = sorted(distinct.values(), key=lambda failure: failure.call.kind == "probe")
+    return ordered[:MAX_CALLS_PER_TASK]
+
+
+_outputs: OrderedDict[tuple, Outcome] = OrderedDict()
+_sizes: dict[tuple, int] = {}
+
+
+def _remember(key: tuple, outcome: Outcome) -> None:
+    _outputs[key], _sizes[key] = outcome, _bytes([outcome.value, outcome.args_after])
+    while sum(_sizes.values()) > CACHE_BYTES and len(_outputs) > 1:
+        oldest, _ = _outputs.popitem(last=False)
+        del _sizes[oldest]
+
+
+def _bytes(value: Any) -> int:
+    """Roughly how much memory a decoded value holds."""
+    if isinstance(value, torch.Tensor):
+        return value.element_size() * value.numel()
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (list, tuple)):
+        return sum(map(_bytes, value)) + 64
+    if isinstance(value, dict):
+        return sum(map(_bytes, value.values())) + 64
+    return 64
 
 
 def _digest(args: tuple, kwargs: dict) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import torch
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from autograder import submission
 from autograder.bank import Explainer
@@ -23,6 +25,10 @@ from autograder.sandbox.client import Limits, isolation_mode, sandbox_account
 from autograder.sandbox.launcher import shared_zygote
 from autograder.testing.handles import LocalRunner, SandboxRunner, Submission
 from autograder.testing.plugin import AutograderPlugin, task_of
+
+# pytest plugins whose work nobody reads when grading: the cache, and the unraisable-exception
+# warnings (whose garbage collection at the end of the session costs a fraction of a second).
+UNREAD_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:unraisableexception")
 
 
 class GradingError(Exception):
@@ -49,8 +55,23 @@ class GraderPlugin(AutograderPlugin):
         """The reference solution, imported in the grader (never in the sandbox)."""
         return import_module_file(self.assignment.reference_file, f"_reference_{self.assignment.id}")
 
-    def explainer(self) -> Explainer:
-        return self._explainer
+    def pytest_configure(self, config: pytest.Config) -> None:
+        super().pytest_configure(config)
+        # The sandbox computes with one torch thread; values compared with it are computed alike.
+        self._threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        # Hypothesis keeps files (constants it mined from the tests) under its home folder:
+        # a private one per grading, so nothing is left behind or carried into the next run.
+        self._hypothesis_home = tempfile.TemporaryDirectory(prefix="autograder-hypothesis-")
+        set_hypothesis_home_dir(self._hypothesis_home.name)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._explainer.explain(self.tasks, self.failures)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        set_hypothesis_home_dir(None)
+        self._hypothesis_home.cleanup()
+        torch.set_num_threads(self._threads)
 
     def call_seconds(self, requested: float) -> float:
         return min(requested, self.max_call_seconds or requested)
@@ -58,7 +79,7 @@ class GraderPlugin(AutograderPlugin):
 
 def run_tests(plugin: AutograderPlugin, paths: list[Path], rootdir: Path, *options: str, helpers: tuple = ()) -> None:
     """Run pytest in this process on ``paths`` with ``plugin``; quiet unless it breaks."""
-    args = ["-q", "-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib", "-c", os.devnull, *options]
+    args = ["-q", *UNREAD_PLUGINS, "--noconftest", "--import-mode=importlib", "-c", os.devnull, *options]
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         code = pytest.main([*args, "--rootdir", str(rootdir), *map(str, paths)], plugins=[plugin, *helpers])

@@ -64,7 +64,7 @@ def gradescope(result: GradingResult) -> dict:
     tests = []
     for task in result.tasks:
         for test in task.tests:
-            output = test.message
+            output = test.output()
             if task.rule_broken and test.status == PASSED:
                 output = f"(no points: {task.name} breaks its rule)"
             tests.append(
@@ -110,7 +110,7 @@ def classroom(result: GradingResult) -> str:
             "name": f"{task.name}: {test.name}",
             "status": "pass" if test.status == PASSED and not task.rule_broken else "fail",
             "score": 0.0 if task.rule_broken else test.score,
-            "message": test.message,
+            "message": test.output(),
         }
         for task in result.tasks
         for test in task.tests

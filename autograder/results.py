@@ -1,15 +1,29 @@
 """The one result model of a grading: submission -> tasks -> tests.
 
-Every output (terminal table, the project's JSON, Gradescope's ``results.json``) is a view
-of a :class:`GradingResult`.
+Every output (terminal table, the project's JSON, Gradescope's ``results.json``, batch
+gradebooks) is a view of a :class:`GradingResult`; ``to_dict`` writes it as the project's
+JSON and ``GradingResult.from_dict`` reads that JSON back.
+
+A :class:`TestResult` holds, besides its status and points:
+
+- ``message``: what the student is told is wrong (values only in visible tests);
+- ``mistake``: the stable id of the known mistake the failure was matched to (the entry's
+  name in the assignment's ``bank.toml``), or ``""``;
+- ``hint``: the text the student sees for that mistake (shown after the message, behind
+  :data:`KNOWN_MISTAKE`), or ``""``;
+- ``metrics``: numbers the test recorded with ``autograder.testing.record_metric``, name ->
+  float or list of floats (e.g. ``{"loss": [...], "reference_loss": [...]}``);
+- ``files``: relative paths of files the test attached (e.g. a plot).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 PASSED, FAILED, ERROR, TIMEOUT = "passed", "failed", "error", "timeout"
 KNOWN_MISTAKE = "This looks like a known mistake: "
+
+Metric = float | list[float]
 
 
 @dataclass
@@ -20,6 +34,15 @@ class TestResult:
     max_score: float
     visibility: str
     message: str = ""
+    mistake: str = ""
+    hint: str = ""
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        """The message with the known mistake's hint after it, as a student reads it."""
+        hint = f"{KNOWN_MISTAKE}{self.hint}" if self.hint else ""
+        return "\n".join(part for part in (self.message, hint) if part)
 
 
 @dataclass
@@ -46,10 +69,11 @@ class TaskResult:
         """One line on what to fix: a broken rule, a recognised mistake, else the first failure."""
         if self.rule_broken:
             return self.rule_broken.splitlines()[0]
-        messages = [test.message for test in self.tests if test.status != PASSED and test.message]
-        for line in (line for message in messages for line in message.splitlines()):
-            if line.startswith(KNOWN_MISTAKE):
-                return line
+        failing = [test for test in self.tests if test.status != PASSED]
+        matched = next((test for test in failing if test.hint), None)
+        if matched is not None:
+            return f"{KNOWN_MISTAKE}{matched.hint}"
+        messages = [test.message for test in failing if test.message]
         return messages[0].splitlines()[0] if messages else ""
 
 
@@ -89,6 +113,22 @@ class GradingResult:
                 for task in self.tasks
             ],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GradingResult:
+        """Rebuild a result from the project's JSON (what ``to_dict`` wrote); derived totals are recomputed."""
+        known = {f.name for f in fields(TestResult)}
+        tasks = [
+            TaskResult(
+                task["name"],
+                [TestResult(**{k: v for k, v in test.items() if k in known}) for test in task["tests"]],
+                task.get("rule_broken", ""),
+            )
+            for task in data["tasks"]
+        ]
+        return cls(
+            data["assignment"], data["submission"], tasks, data.get("execution_time", 0.0), list(data.get("notes", []))
+        )
 
     def outcome(self) -> dict[str, list[tuple[str, str, float]]]:
         """Per task, each test's (name, status, score): what must agree between two gradings."""

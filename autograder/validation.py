@@ -2,7 +2,7 @@
 
 For each assignment: the reference gets full marks, the untouched stub gets zero, every
 correct variant gets full marks, every known mistake gets zero on each task it declares
-(with its hint in that task's messages, or its rule reported) and full marks on the others,
+(named as the first task's ``mistake`` in the result, or its rule reported) and full marks on the others,
 and two gradings of the same submission agree exactly.
 """
 
@@ -86,7 +86,7 @@ def judge(assignment: Assignment, job: Job, result: GradingResult, results: dict
         elif task.name not in entry.loses and task.score != task.max_score:
             problems.append(f"{task.name} lost {task.max_score - task.score:g}")
     primary = next(task for task in result.tasks if task.name == entry.loses[0])
-    if not (primary.rule_broken or any(entry.hint in test.message for test in primary.tests)):
+    if not (primary.rule_broken or any(test.mistake == entry.name for test in primary.tests)):
         problems.append(f"{primary.name} does not name the mistake")
     expected = f"zero on {', '.join(entry.loses)} (hint on {entry.loses[0]}); full marks elsewhere"
     return Check(assignment.id, job.label, expected, "; ".join(problems) or actual, not problems)

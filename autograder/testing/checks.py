@@ -1,9 +1,8 @@
 """Checks that test authors call, with messages written for students.
 
 Every check knows whether the running test is hidden: hidden tests say *what* is wrong
-but keep values and inputs to themselves. When a wrong value matches what a known
-mistake of the assignment's bank produces for the same call (worked out in the grader),
-the message names that mistake.
+but keep values and inputs to themselves. A failure carries the call whose output was
+wrong; when grading, the bank matches it against known mistakes (see ``bank.Explainer``).
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from autograder.results import KNOWN_MISTAKE
 from autograder.sandbox.protocol import Opaque
 from autograder.testing import context
 from autograder.testing.failures import CheckFailure
@@ -23,7 +21,13 @@ FLOAT_TYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
 def describe(value: Any) -> str:
-    """A short name for the type of a value, as a student would write it."""
+    """A short name for the type of a value, as a student would write it.
+
+    In hidden tests only the kind of value is named: a shape or a dtype the submission chose
+    could carry what it saw of a hidden input.
+    """
+    if context.current().hidden:
+        return _kind(value)
     if isinstance(value, torch.Tensor):
         return f"a tensor of dtype {str(value.dtype).removeprefix('torch.')} and shape {tuple(value.shape)}"
     if isinstance(value, np.ndarray):
@@ -31,6 +35,17 @@ def describe(value: Any) -> str:
     if isinstance(value, Opaque):
         return f"an object of type {value.type_name}" if value.type_name else "an object"
     return f"a value of type {type(value).__name__}"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return "a tensor"
+    if isinstance(value, np.ndarray):
+        return "a NumPy array (expected a torch tensor)"
+    if isinstance(value, Opaque):
+        return "an object"
+    plain = (bool, int, float, str, list, tuple, dict, type(None))
+    return f"a value of type {type(value).__name__}" if type(value) in plain else "a value"
 
 
 def _source_call(value: Any) -> context.Call | None:
@@ -63,10 +78,27 @@ def _fail(message: str, detail: str = "", actual: Any = None) -> None:
 
 
 def failure(message: str, detail: str, call: context.Call | None) -> CheckFailure:
-    """A failure of ``call``'s output: detail only in visible tests, a known mistake's hint if it matches."""
-    test = context.current()
-    hint = test.explain(call) if test.explain is not None and call is not None else None
-    return CheckFailure(message, "" if test.hidden else detail, f"{KNOWN_MISTAKE}{hint}" if hint else "")
+    """A failure of ``call``'s output: detail only in visible tests.
+
+    The call travels with the failure so that the grader can match it, with the task's other
+    failing calls, against the bank's known mistakes once every test has run.
+    """
+    return CheckFailure(message, "" if context.current().hidden else detail, call=call)
+
+
+def record_metric(name: str, value: float | list[float] | tuple[float, ...] | torch.Tensor) -> None:
+    """Record a number (or a series, such as a loss curve) in the running test's result."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().to(torch.float64).flatten().tolist() if value.ndim else float(value)
+    if isinstance(value, (list, tuple)):
+        numbers = [float(item) for item in value if isinstance(item, (int, float)) and not isinstance(item, bool)]
+        if len(numbers) != len(value):
+            raise TypeError(f"metric {name!r} must be a number or a list of numbers")
+        context.current().metrics[name] = numbers
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        context.current().metrics[name] = float(value)
+    else:
+        raise TypeError(f"metric {name!r} must be a number or a list of numbers, not {type(value).__name__}")
 
 
 def expect_tensor(value: Any, *, shape: tuple | None = None, floating: bool = True, what: str = "") -> torch.Tensor:
@@ -82,7 +114,8 @@ def expect_tensor(value: Any, *, shape: tuple | None = None, floating: bool = Tr
             value,
         )
     if floating and value.dtype not in FLOAT_TYPES:
-        _fail(f"{what} returned a tensor of dtype {value.dtype}; expected floating-point values", actual=value)
+        dtype = "" if context.current().hidden else f" of dtype {value.dtype}"
+        _fail(f"{what} returned a tensor{dtype}; expected floating-point values", actual=value)
     return value
 
 
@@ -125,7 +158,8 @@ def expect_equal(actual: Any, expected: Any, *, what: str = "") -> None:
     if isinstance(expected, torch.Tensor):
         expect_tensor(actual, shape=tuple(expected.shape), floating=False, what=what)
         if actual.dtype != expected.dtype:
-            _fail(f"{what} returned a tensor of dtype {actual.dtype}; expected {expected.dtype}", actual=actual)
+            dtype = "" if context.current().hidden else f" of dtype {actual.dtype}"
+            _fail(f"{what} returned a tensor{dtype}; expected {expected.dtype}", actual=actual)
         same = torch.equal(actual, expected)
     else:
         same = type(actual) is type(expected) and actual == expected
@@ -139,7 +173,8 @@ def expect_floats(values: Any, count: int, *, what: str = "") -> list[float]:
     if not isinstance(values, (list, tuple)):
         _fail(f"{what} should give a list of floats, but gave {describe(values)}", actual=values)
     if len(values) != count:
-        _fail(f"{what} gave {len(values)} values; expected {count} (one per epoch)", actual=values)
+        given = "the wrong number of values" if context.current().hidden else f"{len(values)} values"
+        _fail(f"{what} gave {given}; expected {count} (one per epoch)", actual=values)
     for value in values:
         if isinstance(value, torch.Tensor):
             _fail(f"{what} gave tensors in its list: append `loss.item()`, a Python float", actual=values)
@@ -157,13 +192,20 @@ def _generic_hint(got: torch.Tensor, want: torch.Tensor, rtol: float, atol: floa
     mask = want.abs() > 1e-6
     if mask.any():
         ratio = got[mask] / want[mask]
-        if torch.allclose(ratio, ratio[0].expand_as(ratio), rtol=1e-4) and (got[~mask].abs() < 1e-6).all():
+        same = torch.allclose(ratio, ratio[0].expand_as(ratio), rtol=1e-4) and (got[~mask].abs() < 1e-6).all()
+        # Any two single numbers differ by some factor: for one number, only a whole one says something.
+        if same and (mask.sum() > 1 or _whole_factor(float(ratio[0]))):
             return "they are all off by the same factor (a missing or extra constant, or a sum instead of a mean?)"
     if got.numel() > 1 and torch.allclose(
         got.flatten().sort().values, want.flatten().sort().values, rtol=rtol, atol=atol
     ):
         return "the right numbers in the wrong places (swapped entries, or the wrong dimension?)"
     return ""
+
+
+def _whole_factor(ratio: float) -> bool:
+    """Whether ``ratio`` or its inverse is a whole number of at least 2 (as a sum against a mean gives)."""
+    return any(abs(r) >= 2 - 1e-6 and abs(r - round(r)) < 1e-4 * abs(r) for r in (ratio, 1 / ratio) if r)
 
 
 def _show(value: Any) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,19 +23,22 @@ class Call:
     seed: int
     value: Any
     args_after: list
+    raised: str = ""  # the type of the exception the call raised instead of returning
 
 
 @dataclass
 class TestContext:
-    """Per-test state: visibility, time budget, the calls made, and a sticky failure."""
+    """Per-test state: visibility, time budget, the calls made, a sticky failure, recorded metrics and files."""
 
     test_id: str = ""
     task: str = ""
     visibility: str = VISIBLE
     call_seconds: float = DEFAULT_CALL_SECONDS
-    explain: Callable[[Call], str | None] | None = None
     calls: list[Call] = field(default_factory=list)
     fatal: SubmissionError | None = None
+    fatal_call: Call | None = None
+    metrics: dict[str, float | list[float]] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
 
     @property
     def hidden(self) -> bool:

@@ -74,6 +74,7 @@ class Submission:
                 # in hidden tests no name of the submission's choosing (one of thousands could carry the input)
                 error.function = name if kind == "function" else test.task
             test.fatal = error  # the test is over: later calls (e.g. Hypothesis's) fail at once
+            test.fatal_call = context.Call(kind, name, args, kwargs, seed, None, [], raised=error.type_name)
             raise
         test.calls.append(context.Call(kind, name, args, kwargs, seed, result["value"], result["args"]))
         if kind == "function":

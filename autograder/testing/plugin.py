@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
 
 import pytest
@@ -59,6 +60,7 @@ class AutograderPlugin:
         self.handle = submission
         self.only_task = only_task
         self.tasks = {name: TaskResult(name) for name in assignment.task_names}
+        self.failures: list[Failure] = []  # evidence for matching known mistakes after the run
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[PLUGIN] = self
@@ -90,7 +92,6 @@ class AutograderPlugin:
                 task=name,
                 visibility=self.visibility(item),
                 call_seconds=self.call_seconds(timeout),
-                explain=self.explainer(),
             )
         )
         execution.seed_everything(0)
@@ -113,7 +114,21 @@ class AutograderPlugin:
         if isinstance(item, RuleItem) and status != PASSED:
             task.rule_broken = message
         score = points if status == PASSED else 0.0
-        task.tests.append(TestResult(display_name(item), status, score, points, visibility, message))
+        test = context.current()
+        result = TestResult(
+            display_name(item),
+            status,
+            score,
+            points,
+            visibility,
+            message,
+            metrics=dict(test.metrics),
+            files=[*test.files],
+        )
+        task.tests.append(result)
+        call = failed_call(error)
+        if call is not None:
+            self.failures.append(Failure(name, result, call))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         uses = dependencies.task_uses(self.handle.source, self.assignment.task_names)
@@ -121,9 +136,6 @@ class AutograderPlugin:
 
     def visibility(self, item: pytest.Item) -> str:
         return context.VISIBLE if item.path.is_relative_to(self.assignment.public_dir) else context.HIDDEN
-
-    def explainer(self):
-        return None
 
     def call_seconds(self, requested: float) -> float:
         return requested
@@ -136,6 +148,26 @@ class AutograderPlugin:
 
     def reference(self) -> ModuleType:
         raise pytest.UsageError("the reference solution is only available to hidden tests when grading")
+
+
+@dataclass
+class Failure:
+    """A failing test and the call into the submission that it failed on."""
+
+    task: str
+    result: TestResult
+    call: context.Call
+
+
+def failed_call(error: BaseException | None) -> context.Call | None:
+    """The call a test failed on: the wrong output a check named, or a call that raised."""
+    if isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    if isinstance(error, CheckFailure):
+        return error.call
+    if isinstance(error, SubmissionError) and error.kind == "exception":
+        return context.current().fatal_call
+    return None
 
 
 def display_name(item: pytest.Item) -> str:

@@ -221,7 +221,7 @@ def test_predict_binary_matches_the_threshold(submission, n, data):
     """predict_binary is (logits > 0) as int64 in the logits' shape, for logits away from 0."""
     magnitudes = data.draw(tensors((n,), 2**-10, 20))
     signs = torch.tensor(data.draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=n, max_size=n)))
-    logits = torch.cat([magnitudes * signs, torch.tensor([0.3, -0.3])])[:, None]
+    logits = torch.cat([magnitudes * signs, torch.tensor([0.3, -0.3, 0.7])])[:, None]  # 0.7 > 0.5 too
     expect_equal(submission.predict_binary(logits), (logits > 0).long())
 
 

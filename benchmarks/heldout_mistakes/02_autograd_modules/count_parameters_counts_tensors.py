@@ -1,0 +1,2 @@
+def count_parameters(model):
+    return len([p for p in model.parameters() if p.requires_grad])

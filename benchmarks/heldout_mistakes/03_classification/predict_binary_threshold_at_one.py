@@ -1,0 +1,2 @@
+def predict_binary(logits):
+    return (logits > 1).long()
