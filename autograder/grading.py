@@ -118,7 +118,7 @@ def grade(
             assignment.sandbox_preload,
             tuple(folder for folder in hidden if folder is not None),
         )
-        handle = Submission(loaded.source, runner, loaded.where)
+        handle = Submission(loaded.checked_source, runner, loaded.where)
         loaded.notes += submission.failed_cells(
             loaded, lambda name: runner.call("function", name, [], {}, 0, 10)["value"]
         )

@@ -50,6 +50,12 @@ class LoadedSubmission:
     notes: list[str] = field(default_factory=list)
     cell_lines: list[tuple[int, int] | None] = field(default_factory=list)  # per module line: (cell, line in cell)
     guarded_cells: int = 0  # notebook cells run so that when one raises, the others still run
+    checked: str = ""  # the student's code as rules read it: the same lines, those the grader added blanked
+
+    @property
+    def checked_source(self) -> str:
+        """What the rules and other readings of the code see (the grader's own lines left out)."""
+        return self.checked or self.source
 
     def where(self, line: int) -> str:
         """A line of the module, as the student finds it: in their file, or in a notebook cell."""
@@ -307,10 +313,13 @@ class _Module:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.origins: list[tuple[int, int] | None] = []
+        self.checked: list[str] = []  # the same lines as the rules read them
 
-    def add(self, line: str, origin: tuple[int, int] | None = None) -> None:
+    def add(self, line: str, origin: tuple[int, int] | None = None, checked: str = "") -> None:
+        """Add a line; one the grader adds (no ``origin``) reads as ``checked`` to the rules."""
         self.lines.append(line)
         self.origins.append(origin)
+        self.checked.append(line if origin is not None else checked)
 
 
 def notebook_source(data: bytes, origin: str, shown: str | None = None) -> LoadedSubmission:
@@ -369,14 +378,15 @@ def notebook_source(data: bytes, origin: str, shown: str | None = None) -> Loade
                     module.add(line, where)
                 continue
             guarded += 1
-            module.add("try:")
+            module.add("try:", checked="if True:")
             for line, where in span:
                 module.add(line if where[1] in continuation else "    " + line, where)
-            module.add("except (Exception, SystemExit) as __autograder_error__:")
-            module.add(f"    __autograder_record__({number}, __autograder_error__)")
+            module.add("except (Exception, SystemExit) as __autograder_error__:", checked="if False:")
+            module.add(f"    __autograder_record__({number}, __autograder_error__)", checked="    pass")
     if otter_cells:
         notes.append(f"skipped Otter's own code (import otter, grader.check) in cells {', '.join(otter_cells)}")
-    return LoadedSubmission("\n".join(module.lines) + "\n", origin, notes, module.origins, guarded)
+    source, checked = "\n".join(module.lines) + "\n", "\n".join(module.checked) + "\n"
+    return LoadedSubmission(source, origin, notes, module.origins, guarded, checked)
 
 
 def _groups(statements: list[ast.stmt]) -> list[list[ast.stmt]]:

@@ -121,7 +121,7 @@ class WarmGrader(GraderPlugin):
         runner = TimedRunner(
             self.timings, module_file, self.assignment.probes_file, Limits(), self.assignment.sandbox_preload
         )
-        self.handle = Submission(loaded.source, runner, loaded.where)
+        self.handle = Submission(loaded.checked_source, runner, loaded.where)
         self.tasks = {name: TaskResult(name) for name in self.assignment.task_names}
         tests_started = time.perf_counter()
         try:
@@ -138,7 +138,7 @@ class WarmGrader(GraderPlugin):
         result = GradingResult(self.assignment.id, loaded.origin, tasks, seconds, loaded.notes)
         return {
             "result": result.to_dict(),
-            "module_source": loaded.source,
+            "module_source": loaded.checked_source,
             "seconds": seconds,
             "timings": {part: round(value, 4) for part, value in spent.items()},
         }
