@@ -31,15 +31,21 @@ class Pair:
 
 
 def tokens(source: str, skip_lines: frozenset[str] = frozenset()) -> list[str]:
-    """The normalised tokens of ``source``, without those on a line (stripped) in ``skip_lines``."""
+    """The normalised tokens of ``source``, without those whose lines all are (stripped) in ``skip_lines``."""
+    # skipped[n]: line n (from 1) is blank or the stub's; the end marker's line, past the last, counts as blank
+    skipped = [True] + [not line.strip() or line.strip() in skip_lines for line in source.splitlines()] + [True]
+
+    def on_skipped_lines(token: tokenize.TokenInfo) -> bool:
+        last = min(token.end[0], len(skipped) - 1)
+        return all(skipped[number] for number in range(token.start[0], last + 1))
+
     found: list[str] = []
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if len(found) >= MAX_TOKENS:
                 break
-            if token.type in SKIPPED or token.line.strip() in skip_lines:
-                continue
-            found.append(_normalised(token))
+            if token.type not in SKIPPED and not on_skipped_lines(token):
+                found.append(_normalised(token))
     except (tokenize.TokenError, SyntaxError):
         pass  # what was read before the error still counts
     return found
