@@ -291,7 +291,8 @@ def _summarise(records: list[dict], views: gradebook.Views) -> None:
     if views.stale:
         console.print(f"{views.stale} results are stale (graded with other tests or engine): run grade-all again")
     canvas = f", {views.canvas}" if views.canvas else ""
-    console.print(f"wrote {views.gradebook}{canvas}, {views.junit}/, {views.report} and {views.feedback}/", soft_wrap=True)
+    wrote = f"wrote {views.gradebook}{canvas}, {views.junit}/, {views.report} and {views.feedback}/"
+    console.print(wrote, soft_wrap=True)
 
 
 def run_gradebook(args: argparse.Namespace) -> int:
