@@ -51,16 +51,17 @@ def _test_rows(stored: dict) -> list[list[str]]:
     for task in stored["tasks"]:
         for test in task["tests"]:
             broken = bool(task["rule_broken"])
-            passed = test["status"] == PASSED and not broken
-            message = f"(no points: {task['name']} breaks its rule)" if broken and test["status"] == PASSED else ""
+            voided = broken and test["status"] == PASSED  # passed, but the task's rule is broken
+            status = "no points" if voided else test["status"]
+            message = f"(no points: {task['name']} breaks its rule)" if voided else test["message"]
             hidden = "" if test["visibility"] == VISIBLE else ' <span class="note">(hidden test)</span>'
             rows.append(
                 [
                     escape(task["name"]),
                     escape(test["name"]) + hidden,
                     f"{0.0 if broken else test['score']:g}/{test['max_score']:g}",
-                    f'<span class="{"passed" if passed else "failed"}">{"passed" if passed else test["status"]}</span>',
-                    f"<pre>{escape(message or test['message'])}</pre>",
+                    f'<span class="{"passed" if status == PASSED else "failed"}">{escape(status)}</span>',
+                    f"<pre>{escape(message)}</pre>",
                 ]
             )
     return rows
