@@ -19,6 +19,7 @@ from autograder.results import KNOWN_MISTAKE, PASSED, TIMEOUT
 
 REPORT = "report.html"
 SLOWEST = 10
+PAIRS = 50  # the most alike pairs listed
 LISTED_KEYS = 12
 
 
@@ -116,13 +117,13 @@ def mistakes_section(records: list[dict]) -> list[str]:
 def unmatched_section(records: list[dict]) -> list[str]:
     groups: dict[tuple[tuple[str, str, str], ...], list[str]] = defaultdict(list)
     for record in graded(records):
-        failed = {
+        failed = tuple(
             (task["name"], test["name"], test["status"])
             for task, test in tests_of(record)
             if test["status"] != PASSED and not mistake_of(test)
-        }
+        )  # in the tests' order, which every result shares
         if failed:
-            groups[tuple(sorted(failed))].append(record["key"])
+            groups[failed].append(record["key"])
     body = [
         '<h2 id="unmatched">Failures that match no known mistake</h2>',
         "<p>Grouped by which tests failed and how: a large group may be a common mistake the bank lacks.</p>",
@@ -166,8 +167,11 @@ def similarity_section(records: list[dict], stub: str) -> list[str]:
         body.append('<p class="note">the assignment was not at hand: the stub\'s lines were not removed</p>')
     if not pairs:
         return [*body, '<p class="note">no pair above the threshold</p>']
-    rows = [[escape(pair.first), escape(pair.second), f"{pair.share:.0%}"] for pair in pairs]
-    return [*body, pages.table(["submission", "submission", "shared"], rows, numeric=(2,))]
+    rows = [[escape(pair.first), escape(pair.second), f"{pair.share:.0%}"] for pair in pairs[:PAIRS]]
+    body.append(pages.table(["submission", "submission", "shared"], rows, numeric=(2,)))
+    if len(pairs) > PAIRS:
+        body.append(f'<p class="note">and {len(pairs) - PAIRS} less alike pairs above the threshold</p>')
+    return body
 
 
 def curves_section(records: list[dict]) -> list[str]:
