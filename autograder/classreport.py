@@ -36,7 +36,8 @@ def mistake_of(test: dict) -> str:
 
 
 def graded(records: list[dict]) -> list[dict]:
-    return [record for record in records if record.get("result")]
+    """The graded records, each result with every field the report reads."""
+    return [record | {"result": pages.normalised(record["result"])} for record in records if record.get("result")]
 
 
 def tests_of(record: dict) -> list[tuple[dict, dict]]:

@@ -22,10 +22,10 @@ def page(record: dict, title: str = "") -> str:
     """The feedback page of one stored result."""
     assignment = title or record.get("assignment", "")
     body = [f"<h1>{escape(assignment)}</h1>", f"<p>Submission <code>{escape(record['key'])}</code></p>"]
-    stored = record.get("result")
-    if not stored:
+    if not record.get("result"):
         body.append(f"<p>Nothing was graded: {escape(record.get('error', ''))}</p>")
         return pages.page(f"Feedback: {assignment}", body)
+    stored = pages.normalised(record["result"])
     result = batch.result_from_dict(stored)
     body.append(f"<p><strong>{result.score:g} / {result.max_score:g} points</strong></p>")
     rows = []

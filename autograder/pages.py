@@ -41,6 +41,28 @@ def table(header: list[str], rows: list[list[str]], numeric: tuple[int, ...] = (
     return f"<table><tr>{head}</tr>{''.join(lines)}</table>"
 
 
+def normalised(result: dict) -> dict:
+    """A stored result with every field the pages read (an older or hand-made one may lack some).
+
+    A test of unknown visibility counts as hidden, so a student's page never shows more than it should.
+    """
+    test_defaults = {"name": "", "status": "error", "score": 0.0, "max_score": 0.0, "visibility": "hidden"}
+    test_defaults["message"] = ""
+    tasks = [
+        {
+            "name": "",
+            "score": 0.0,
+            "max_score": 0.0,
+            "rule_broken": "",
+            **task,
+            "tests": [test_defaults | test for test in task.get("tests", [])],
+        }
+        for task in result.get("tasks", [])
+    ]
+    top = {"assignment": "", "submission": "", "score": 0.0, "max_score": 0.0, "execution_time": 0.0, "notes": []}
+    return top | result | {"tasks": tasks}
+
+
 def task_status(task: dict) -> str:
     if task["rule_broken"]:
         return FAILED

@@ -117,6 +117,8 @@ def test_feedback_page_holds_only_what_the_student_may_see(graded):
     hidden = [t["name"] for t in training["tests"] if t["visibility"] == "hidden"]
     assert page.captions == [f"training_loop: {visible}"]
     assert not any(name in caption for name in hidden for caption in page.captions)
+    shown = [t["message"] for task in record["result"]["tasks"] for t in task["tests"] if t["visibility"] == "visible"]
+    assert cy.count("expected [") == sum(message.count("expected [") for message in shown) > 0  # none of a hidden test
     assert "# my own work" not in cy and "def " not in cy  # no source
     ada = Elements((graded / "feedback" / "ada.html").read_text())
     assert "svg" not in ada.tags and "no curves recorded" in " ".join(ada.text)  # only a hidden test had one
