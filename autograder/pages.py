@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 STYLE = (Path(__file__).parent / "templates" / "report" / "style.css").read_text()
 MAX_POINTS = 10_000  # a curve longer than this is cut: a submission decides how long its losses are
 PASSED, PARTLY, FAILED = "passed", "partly", "failed"
+# What a stored test lacking a field is read as: unknown visibility counts as hidden.
+TEST_DEFAULTS = {"name": "", "status": "error", "score": 0.0, "max_score": 0.0, "visibility": "hidden", "message": ""}
 
 
 def page(title: str, body: list[str]) -> str:
@@ -42,12 +44,7 @@ def table(header: list[str], rows: list[list[str]], numeric: tuple[int, ...] = (
 
 
 def normalised(result: dict) -> dict:
-    """A stored result with every field the pages read (an older or hand-made one may lack some).
-
-    A test of unknown visibility counts as hidden, so a student's page never shows more than it should.
-    """
-    test_defaults = {"name": "", "status": "error", "score": 0.0, "max_score": 0.0, "visibility": "hidden"}
-    test_defaults["message"] = ""
+    """A stored result with every field the pages read (an older or hand-made one may lack some)."""
     tasks = [
         {
             "name": "",
@@ -55,7 +52,7 @@ def normalised(result: dict) -> dict:
             "max_score": 0.0,
             "rule_broken": "",
             **task,
-            "tests": [test_defaults | test for test in task.get("tests", [])],
+            "tests": [TEST_DEFAULTS | test for test in task.get("tests", [])],
         }
         for task in result.get("tasks", [])
     ]
