@@ -513,7 +513,8 @@ def run_grade_all(args: argparse.Namespace) -> int:
                 stopped = True
     wanted = {item.key for item in found if batch.in_shard(item.key, shard)}
     records = [record for record in batch.read_records(args.out) if record["key"] in wanted]
-    views = gradebook.write_views(records, args.out, stamp, args.roster, assignment.title)
+    stub = assignment.stub_file.read_text()
+    views = gradebook.write_views(records, args.out, stamp, args.roster, assignment.title, stub)
     _summarise(records, views)
     if stopped:
         console.print(f"stopped: {len(wanted) - len(records)} not graded yet; run the same command again to go on")
@@ -532,7 +533,9 @@ def _summarise(records: list[dict], views) -> None:
         console.print(f"  ... and {len(failed) - 20} more (see the error column)")
     if views.stale:
         console.print(f"{views.stale} results are stale (graded with other tests or engine): run grade-all again")
-    console.print(f"wrote {views.gradebook}" + (f", {views.canvas}" if views.canvas else "") + f" and {views.junit}/")
+    canvas = f", {views.canvas}" if views.canvas else ""
+    wrote = f"wrote {views.gradebook}{canvas}, {views.junit}/, {views.report} and {views.feedback}/"
+    console.print(wrote, soft_wrap=True)
 
 
 def run_gradebook(args: argparse.Namespace) -> int:
@@ -548,17 +551,18 @@ def run_gradebook(args: argparse.Namespace) -> int:
         named = ", ".join(sorted(map(str, assignments)))
         console.print(f"[red]error:[/] the folders hold results of several assignments: {named}")
         return 2
-    stamp, title = None, ""
+    stamp, title, stub = None, "", ""
     if assignments:
         try:
             assignment = _assignment(args, str(assignments.pop()))
             stamp, title = batch.Stamp(batch.assignment_hash(assignment), batch.engine_version(), {}), assignment.title
+            stub = assignment.stub_file.read_text()
         except CourseError:
             console.print("note: the assignment is not at hand here, so staleness is not checked")
     roster = args.roster or next(
         (folder / gradebook.ROSTER for folder in args.folders if (folder / gradebook.ROSTER).is_file()), None
     )
-    views = gradebook.write_views(records, args.out or args.folders[0], stamp, roster, title)
+    views = gradebook.write_views(records, args.out or args.folders[0], stamp, roster, title, stub)
     _summarise(records, views)
     return 0
 

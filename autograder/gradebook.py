@@ -1,4 +1,5 @@
-"""Views of a class's stored results: the gradebook CSV, a Canvas import CSV, JUnit XML per submission.
+"""Views of a class's stored results: the gradebook CSV, a Canvas import CSV, JUnit XML per submission,
+the class report and the students' feedback pages.
 
 All are rebuilt from the result files alone (one or more folders, e.g. the shards of one
 class), so they can be regenerated at any time without grading again.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from autograder import batch, layouts
+from autograder import batch, classreport, feedback, layouts
 from autograder.results import FAILED, PASSED
 
 GRADEBOOK = "gradebook.csv"
@@ -28,6 +29,8 @@ class Views:
     junit: Path
     rows: int
     stale: int
+    report: Path
+    feedback: Path
 
 
 def merge(folders: list[Path]) -> list[dict]:
@@ -66,9 +69,10 @@ def people(record: dict) -> list[dict]:
 
 
 def write_views(
-    records: list[dict], out: Path, stamp: batch.Stamp | None, roster: Path | None, title: str = ""
+    records: list[dict], out: Path, stamp: batch.Stamp | None, roster: Path | None, title: str = "", stub: str = ""
 ) -> Views:
-    """Write the gradebook, the Canvas import (when the roster is a Canvas gradebook) and the JUnit files."""
+    """Write the gradebook, the Canvas import (when the roster is a Canvas gradebook), the JUnit files,
+    the class report and the feedback pages (``stub``: the stub module's text, "" when unknown)."""
     out.mkdir(parents=True, exist_ok=True)
     tasks = task_names(records)
     rows = []
@@ -101,7 +105,9 @@ def write_views(
         canvas = write_canvas_import(records, roster, out / CANVAS_IMPORT, title)
         if roster.resolve() != (out / ROSTER).resolve():
             shutil.copyfile(roster, out / ROSTER)
-    return Views(gradebook, canvas, junit, len(rows), sum(is_stale(r, stamp) for r in records))
+    report = classreport.write_report(records, out, title, stub)
+    feedback_pages = feedback.write_feedback(records, out, title)
+    return Views(gradebook, canvas, junit, len(rows), sum(is_stale(r, stamp) for r in records), report, feedback_pages)
 
 
 def _number(value: float) -> str:

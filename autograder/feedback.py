@@ -1,0 +1,88 @@
+"""``DIR/feedback/<key>.html``: a page per submission for its student.
+
+It shows what the student would see on Gradescope and nothing more: the task table with its
+hints, each test's points and message (hidden tests' messages hold no inputs or expected values:
+the engine writes them that way), and loss curves of visible tests only. A hidden test's metrics
+(its losses, the reference's) are never drawn, and the module's source is not shown.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from autograder import batch, pages
+from autograder.results import PASSED
+
+FEEDBACK = "feedback"
+VISIBLE = "visible"
+
+
+def page(record: dict, title: str = "") -> str:
+    """The feedback page of one stored result."""
+    assignment = title or record.get("assignment", "")
+    body = [f"<h1>{escape(assignment)}</h1>", f"<p>Submission <code>{escape(record['key'])}</code></p>"]
+    if not record.get("result"):
+        body.append(f"<p>Nothing was graded: {escape(record.get('error', ''))}</p>")
+        return pages.page(f"Feedback: {assignment}", body)
+    stored = pages.normalised(record["result"])
+    result = batch.result_from_dict(stored)
+    body.append(f"<p><strong>{result.score:g} / {result.max_score:g} points</strong></p>")
+    rows = []
+    for stored_task, task in zip(stored["tasks"], result.tasks, strict=True):
+        status = pages.task_status(stored_task)
+        rows.append(
+            [
+                f"<code>{escape(task.name)}</code>",
+                f"{task.score:g}/{task.max_score:g}",
+                f'<span class="{status}">{status}</span>',
+                escape(task.hint()),
+            ]
+        )
+    body += ["<h2>Tasks</h2>", pages.table(["task", "points", "status", "hint"], rows, numeric=(1,))]
+    body += ["<h2>Tests</h2>", pages.table(["task", "test", "points", "status", "message"], _test_rows(stored))]
+    body += ["<h2>Loss curves</h2>", *_curves(stored)]
+    body += [f'<p class="note">note: {escape(note)}</p>' for note in result.notes]
+    return pages.page(f"Feedback: {assignment}", body)
+
+
+def _test_rows(stored: dict) -> list[list[str]]:
+    rows = []
+    for task in stored["tasks"]:
+        for test in task["tests"]:
+            broken = bool(task["rule_broken"])
+            voided = broken and test["status"] == PASSED  # passed, but the task's rule is broken
+            status = "no points" if voided else test["status"]
+            message = f"(no points: {task['name']} breaks its rule)" if voided else test["message"]
+            hidden = "" if test["visibility"] == VISIBLE else ' <span class="note">(hidden test)</span>'
+            rows.append(
+                [
+                    escape(task["name"]),
+                    escape(test["name"]) + hidden,
+                    f"{0.0 if broken else test['score']:g}/{test['max_score']:g}",
+                    f'<span class="{"passed" if status == PASSED else "failed"}">{escape(status)}</span>',
+                    f"<pre>{escape(message)}</pre>",
+                ]
+            )
+    return rows
+
+
+def _curves(stored: dict) -> list[str]:
+    """The visible tests' loss curves beside the reference's (hidden tests' are never drawn)."""
+    figures = []
+    for task in stored["tasks"]:
+        for test in task["tests"]:
+            found = pages.loss_curves(test) if test["visibility"] == VISIBLE else None
+            if found is not None:
+                caption = f"{escape(task['name'])}: {escape(test['name'])}"
+                figures.append(pages.figure(pages.curves([found[0]], found[1]), caption))
+    return figures or ['<p class="note">no curves recorded</p>']
+
+
+def write_feedback(records: list[dict], out: Path, title: str = "") -> Path:
+    """Write ``out/feedback/<key>.html`` for every record."""
+    folder = out / FEEDBACK
+    folder.mkdir(parents=True, exist_ok=True)
+    for record in records:
+        (folder / f"{record['key']}.html").write_text(page(record, title), encoding="utf-8")
+    return folder

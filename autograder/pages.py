@@ -1,0 +1,142 @@
+"""What the class report and the feedback pages share: a self-contained HTML page and its plots.
+
+Plots are drawn with matplotlib (no pyplot, so no global state or display) and inlined as SVG:
+a page needs no network and no files beside it. Every text that comes from a result is escaped.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+STYLE = (Path(__file__).parent / "templates" / "report" / "style.css").read_text()
+MAX_POINTS = 10_000  # a curve longer than this is cut: a submission decides how long its losses are
+PASSED, PARTLY, FAILED = "passed", "partly", "failed"
+# What a stored test lacking a field is read as: unknown visibility counts as hidden.
+TEST_DEFAULTS = {"name": "", "status": "error", "score": 0.0, "max_score": 0.0, "visibility": "hidden", "message": ""}
+
+
+def page(title: str, body: list[str]) -> str:
+    """A whole HTML document: ``body`` is HTML already escaped."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+
+
+def table(header: list[str], rows: list[list[str]], numeric: tuple[int, ...] = ()) -> str:
+    """An HTML table; cells are HTML already escaped, columns in ``numeric`` align right."""
+    head = "".join(f"<th>{escape(cell)}</th>" for cell in header)
+    lines = [
+        "<tr>" + "".join(f'<td class="number">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row))
+        for row in rows
+    ]
+    return f"<table><tr>{head}</tr>{''.join(lines)}</table>"
+
+
+def normalised(result: dict) -> dict:
+    """A stored result with every field the pages read (an older or hand-made one may lack some)."""
+    tasks = [
+        {
+            "name": "",
+            "score": 0.0,
+            "max_score": 0.0,
+            "rule_broken": "",
+            **task,
+            "tests": [TEST_DEFAULTS | test for test in task.get("tests", [])],
+        }
+        for task in result.get("tasks", [])
+    ]
+    top = {"assignment": "", "submission": "", "score": 0.0, "max_score": 0.0, "execution_time": 0.0, "notes": []}
+    return top | result | {"tasks": tasks}
+
+
+def task_status(task: dict) -> str:
+    if task["rule_broken"]:
+        return FAILED
+    if all(test["status"] == "passed" for test in task["tests"]):
+        return PASSED
+    return PARTLY if task["score"] > 0 else FAILED
+
+
+def series(value: object) -> list[float] | None:
+    """A list of numbers from a result's ``metrics`` (non-finite values become gaps), else None."""
+    if not isinstance(value, list) or not value:
+        return None
+    numbers = []
+    for item in value[:MAX_POINTS]:
+        if isinstance(item, bool) or not isinstance(item, int | float):
+            return None
+        number = float(item)
+        numbers.append(number if math.isfinite(number) else math.nan)
+    return numbers
+
+
+def svg(figure: Figure) -> str:
+    """The figure as inline SVG (text kept as text, no XML prologue)."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def new_figure(width: float = 6.0, height: float = 3.2) -> Figure:
+    # Imported here: every other command (``grade`` in a student's folder too) starts without matplotlib.
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    figure.set_facecolor("white")
+    return figure
+
+
+def histogram(scores: list[float], max_score: float) -> str:
+    """The distribution of total scores."""
+    figure = new_figure()
+    axes = figure.add_subplot()
+    bins = max(1, min(20, math.ceil(max_score) or 1))
+    axes.hist(scores, bins=bins, range=(0, max(max_score, 1e-9)), color="#4c72b0", edgecolor="white")
+    axes.set_xlabel("total score")
+    axes.set_ylabel("submissions")
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    return svg(figure)
+
+
+def curves(losses: list[list[float]], reference: list[float] | None) -> str:
+    """Loss curves (thin) against the reference's (thick, black); a log scale when every loss is positive."""
+    figure = new_figure(5.0, 3.0)
+    axes = figure.add_subplot()
+    alpha = 0.9 if len(losses) == 1 else max(0.15, 1 / math.sqrt(len(losses)))
+    for index, loss in enumerate(losses):
+        axes.plot(loss, color="#4c72b0", alpha=alpha, linewidth=1.2, label="submission" if index == 0 else None)
+    if reference:
+        axes.plot(reference, color="black", linewidth=2.2, linestyle="--", label="reference")
+    values = [v for loss in [*losses, reference or []] for v in loss if not math.isnan(v)]
+    if values and min(values) > 0:
+        axes.set_yscale("log")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("loss")
+    axes.legend()
+    return svg(figure)
+
+
+def figure(svg_text: str, caption: str) -> str:
+    """A plot with its caption (``caption`` is HTML already escaped)."""
+    return f"<figure>{svg_text}<figcaption>{caption}</figcaption></figure>"
+
+
+def loss_curves(test: dict) -> tuple[list[float], list[float] | None] | None:
+    """A test's recorded (loss, reference loss), or None when it recorded no loss."""
+    metrics = test.get("metrics")
+    if not isinstance(metrics, dict):
+        return None
+    loss = series(metrics.get("loss"))
+    return None if loss is None else (loss, series(metrics.get("reference_loss")))
