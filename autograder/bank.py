@@ -14,6 +14,7 @@ import ast
 import hashlib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +30,7 @@ from autograder.sandbox import execution, protocol
 from autograder.testing import context
 
 COMPLETE = "# complete module"
+MIN_MISTAKES, MIN_VARIANTS = 15, 6  # what validate asks of a bank unless its bank.toml says otherwise
 
 
 @dataclass(frozen=True)
@@ -87,34 +89,68 @@ def _first_line(node: ast.stmt) -> int:
     return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
 
 
+def metadata(assignment: Assignment) -> dict[str, Any]:
+    """The assignment's ``bank.toml`` ({} where there is none); a malformed one is a CourseError naming its line."""
+    path = assignment.bank_dir / "bank.toml"
+    try:
+        return read_toml(path)
+    except FileNotFoundError:
+        return {}
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file of the course; a syntax error is a CourseError that names the file and line."""
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"line (\d+)", str(error))
+        where = f"{path}:{line.group(1)}" if line else str(path)
+        raise CourseError(f"{where}: not valid TOML ({str(error).split(' (at')[0]})") from None
+
+
+def minimums(assignment: Assignment) -> tuple[int, int]:
+    """How many mistakes and correct variants validate asks of the bank (``min_mistakes``, ``min_variants``)."""
+    meta = metadata(assignment)
+    return int(meta.get("min_mistakes", MIN_MISTAKES)), int(meta.get("min_variants", MIN_VARIANTS))
+
+
 def entries(assignment: Assignment) -> list[Entry]:
     """Every bank entry of the assignment, wrong ones first, each in name order."""
     if assignment.solution_dir is None:
         return []
     folder = assignment.bank_dir
-    try:
-        meta = tomllib.loads((folder / "bank.toml").read_text())
-    except FileNotFoundError:
+    meta = metadata(assignment)
+    if not meta:
         return []
     found = []
     for path in sorted((folder / "wrong").glob("*.py")):
         info = meta.get("wrong", {}).get(path.stem)
-        if info is None:
-            raise CourseError(f"{path} has no [wrong.{path.stem}] entry in bank.toml")
+        where = _header_line(folder / "bank.toml", f"wrong.{path.stem}")
+        if not isinstance(info, dict):
+            raise CourseError(f"{where}: {path.name} has no [wrong.{path.stem}] entry with loses and hint")
+        missing = [key for key in ("loses", "hint") if key not in info]
+        if missing:
+            raise CourseError(f"{where}: [wrong.{path.stem}] has no {' and no '.join(missing)}")
         unknown = set(info["loses"]) - set(assignment.task_names)
-        if unknown:
-            raise CourseError(f"[wrong.{path.stem}] loses unknown tasks {sorted(unknown)}")
+        if unknown or not info["loses"]:
+            known = ", ".join(assignment.task_names)
+            raise CourseError(f"{where}: [wrong.{path.stem}] loses unknown tasks {sorted(unknown)} (tasks: {known})")
         found.append(Entry(path.stem, "wrong", path, tuple(info["loses"]), info["hint"]))
     found += [Entry(path.stem, "right", path) for path in sorted((folder / "right").glob("*.py"))]
     return found
 
 
+def _header_line(path: Path, table: str) -> str:
+    """``path:line`` of the ``[table]`` header in a TOML file, else just ``path``."""
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if line.strip() == f"[{table}]":
+            return f"{path}:{number}"
+    return str(path)
+
+
 def demo_entry(assignment: Assignment) -> Entry | None:
     """The mistake ``autograder demo`` shows (``demo = NAME`` in bank.toml)."""
-    try:
-        name = tomllib.loads((assignment.bank_dir / "bank.toml").read_text()).get("demo")
-    except FileNotFoundError:
-        return None
+    name = metadata(assignment).get("demo")
     return next((entry for entry in entries(assignment) if entry.name == name), None)
 
 
