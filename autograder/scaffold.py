@@ -129,7 +129,9 @@ def default_module(assignment_id: str) -> str:
 def new(root: Path, assignment_id: str, module: str | None = None, title: str | None = None) -> list[Path]:
     """Write the scaffold of assignment ``assignment_id`` into the course at ``root``; returns the files."""
     if not ID_PATTERN.fullmatch(assignment_id):
-        raise CourseError(f"{assignment_id!r} is not an assignment id: use letters, digits, _ and - (e.g. 06_attention)")
+        raise CourseError(
+            f"{assignment_id!r} is not an assignment id: use letters, digits, _ and - (e.g. 06_attention)"
+        )
     module = module or default_module(assignment_id)
     if not module.isidentifier() or keyword.iskeyword(module):
         raise CourseError(f"{module!r} is not a Python module name: pass --module NAME")
@@ -140,7 +142,12 @@ def new(root: Path, assignment_id: str, module: str | None = None, title: str | 
     title = title or assignment_id.replace("_", " ")
     if not title.isprintable() or '"""' in title:
         raise CourseError(f"{title!r} cannot be a title: one printable line without triple quotes")
-    fields = {"id": assignment_id, "module": module, "title": title, "title_toml": json.dumps(title, ensure_ascii=False)}
+    fields = {
+        "id": assignment_id,
+        "module": module,
+        "title": title,
+        "title_toml": json.dumps(title, ensure_ascii=False),
+    }
     files = {
         public / MANIFEST: MANIFEST_TEXT,
         public / "README.md": README_TEXT,
