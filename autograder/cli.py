@@ -349,11 +349,13 @@ def _chosen(args: argparse.Namespace) -> list[course.Assignment]:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from autograder import packaging
+    from autograder import otter, packaging
+    from autograder.grading import points_by_task
 
     chosen = _chosen(args)
     for assignment in chosen:
-        for path in packaging.build(assignment, args.out):
+        otter_export = otter.export(assignment, points_by_task(assignment), args.out / assignment.id / "otter")
+        for path in [*packaging.build(assignment, args.out), otter_export]:
             console.print(f"wrote {path}", markup=False, soft_wrap=True)
     console.print(f"wrote {packaging.build_course_workflow(chosen, args.out)}", markup=False, soft_wrap=True)
     return 0

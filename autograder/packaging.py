@@ -186,18 +186,14 @@ def write_zip(
 
 
 def build(assignment: Assignment, out: Path) -> list[Path]:
-    """Write the student release, the Gradescope autograder, the notebook and the Otter export."""
-    from autograder import otter
-    from autograder.grading import points_by_task
-
+    """Write the student release, the Gradescope autograder and the notebook (``otter.export`` adds Otter's)."""
     folder = out / assignment.id
     student, gradescope = folder / "student.zip", folder / "gradescope.zip"
     write_zip(student, student_files(assignment), prefix=f"{assignment.id}/")
     write_zip(gradescope, gradescope_files(assignment), opener=private_opener)
     notebook = folder / notebook_file(assignment).name
     shutil.copy(notebook_file(assignment), notebook)
-    master = otter.export(assignment, points_by_task(assignment), folder / "otter")
-    return [student, gradescope, notebook, master]
+    return [student, gradescope, notebook]
 
 
 def build_course_workflow(assignments: list[Assignment], out: Path) -> Path:
