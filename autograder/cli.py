@@ -402,7 +402,7 @@ def run_sandbox_setup(args: argparse.Namespace) -> int:
 def run_new(args: argparse.Namespace) -> int:
     from autograder import scaffold
 
-    root = _root(args) or course.course_root(Path.cwd())
+    root = args.course.resolve() if args.course else course.course_root()
     for path in scaffold.new(root, args.assignment, args.module, args.title):
         console.print(f"wrote {path}", markup=False, soft_wrap=True)
     for path in _sync([course.load(args.assignment, root)], check=False):
