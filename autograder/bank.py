@@ -14,8 +14,6 @@ import ast
 import hashlib
 import json
 import math
-import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from autograder import course
 from autograder.course import Assignment, CourseError
 from autograder.sandbox import execution, protocol
 from autograder.testing import context
@@ -93,19 +92,9 @@ def metadata(assignment: Assignment) -> dict[str, Any]:
     """The assignment's ``bank.toml`` ({} where there is none); a malformed one is a CourseError naming its line."""
     path = assignment.bank_dir / "bank.toml"
     try:
-        return read_toml(path)
+        return course.read_toml(path)
     except FileNotFoundError:
         return {}
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """A TOML file of the course; a syntax error is a CourseError that names the file and line."""
-    try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as error:
-        line = re.search(r"line (\d+)", str(error))
-        where = f"{path}:{line.group(1)}" if line else str(path)
-        raise CourseError(f"{where}: not valid TOML ({str(error).split(' (at')[0]})") from None
 
 
 def minimums(assignment: Assignment) -> tuple[int, int]:

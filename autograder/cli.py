@@ -222,6 +222,7 @@ def _command_errors() -> tuple[type[Exception], ...]:
         ("autograder.submission", "SubmissionFileError"),
         ("autograder.grading", "GradingError"),
         ("autograder.sandbox.client", "SandboxSetupError"),
+        ("autograder.sandbox.launcher", "ZygoteError"),
     ):
         if module in sys.modules:
             errors.append(getattr(sys.modules[module], name))
