@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -194,3 +195,57 @@ def test_the_walkthrough_scaffold_write_tasks_and_bank_validate_build_grade(scaf
     mistake.write_text(REFERENCE.replace("return square(x).sum() / x.numel()", "return square(x).sum()"))
     output = autograder(course, "grade", ID, mistake)
     assert "adds up the squares without dividing" in output
+
+
+PUBLIC = f"assignments/{ID}"
+SOLUTIONS = f"solutions/{ID}"
+
+# (file to break, what to do to it, command, what the one-line error says after FILE:LINE)
+MISTAKES = {
+    "marker never closed": (f"{SOLUTIONS}/tiny_tensors.py", ("    # END SOLUTION\n", ""), "sync", "never closed"),
+    "manifest not TOML": (f"{PUBLIC}/assignment.toml", ("[[tasks]]", "[[tasks]"), "sync", "not valid TOML"),
+    "task without name": (f"{PUBLIC}/assignment.toml", ('name = "double"', 'nme = "double"'), "sync", "has no name"),
+    "bad sandbox_preload": (
+        f"{PUBLIC}/assignment.toml",
+        ("title", 'sandbox_preload = [".x"]\ntitle'),
+        "sync",
+        "module",
+    ),
+    "bank not TOML": (f"{SOLUTIONS}/bank/bank.toml", ("demo = ", "demo = \n#"), "validate", "not valid TOML"),
+    "bank entry without hint": (f"{SOLUTIONS}/bank/bank.toml", ("hint = ", "hnt = "), "validate", "has no hint"),
+    "bank loses unknown task": (f"{SOLUTIONS}/bank/bank.toml", ('["double"]', '["triple"]'), "validate", "unknown"),
+    "test file syntax": (f"{SOLUTIONS}/test_hidden.py", ("):\n", ")\n"), "grade", "SyntaxError"),
+    "test file import": (
+        f"{SOLUTIONS}/test_hidden.py",
+        ("\nfrom", "\nimport no_such_module\nfrom"),
+        "grade",
+        "No module",
+    ),
+    "test without task": (
+        f"{PUBLIC}/test_tiny_tensors.py",
+        ('@task("double", points=1)', ""),
+        "grade",
+        "must be marked",
+    ),
+    "unknown task in mark": (f"{PUBLIC}/test_tiny_tensors.py", ('task("double"', 'task("triple"'), "grade", "must be"),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_an_authoring_mistake_is_one_line_naming_file_and_line(scaffolded: Path, tmp_path: Path, mistake: str):
+    course = tmp_path / "course"
+    shutil.copytree(scaffolded, course)
+    name, (old, new), command, says = MISTAKES[mistake]
+    path = course / name
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    args = {
+        "sync": ["sync"],
+        "validate": ["validate", ID],
+        "grade": ["grade", ID, course / SOLUTIONS / "tiny_tensors.py"],
+    }
+    done = run_cli("--course", course, *args[command], cwd=course)
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert output.startswith("error: ") and output.strip().count("\n") == 0 and "Traceback" not in output, output
+    assert re.search(rf"{re.escape(str(path))}:\d+: .*{says}", output), output
