@@ -146,6 +146,17 @@ def test_new_writes_every_file_of_an_assignment(scaffolded: Path):
     assert "every stub, notebook and conftest matches" in autograder(scaffolded, "sync", "--check")
 
 
+def test_sync_check_reports_a_drifted_conftest_and_sync_restores_it(scaffolded: Path, tmp_path: Path):
+    course = tmp_path / "course"
+    shutil.copytree(scaffolded, course)
+    conftest = course / "assignments" / ID / "conftest.py"
+    generated = conftest.read_text()
+    conftest.write_text(generated + "import os\n")
+    assert f"out of date: {conftest}" in autograder(course, "sync", "--check", ok=False)
+    autograder(course, "sync")
+    assert conftest.read_text() == generated
+
+
 def test_new_refuses_an_existing_assignment_and_a_bad_id(scaffolded: Path):
     before = (scaffolded / "solutions" / ID / "tiny_tensors.py").read_text()
     output = autograder(scaffolded, "new", ID, ok=False)
