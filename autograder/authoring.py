@@ -6,6 +6,8 @@ answer; in the stub they become ``raise NotImplementedError`` at the same indent
 
 from __future__ import annotations
 
+import ast
+
 from autograder.course import Assignment, CourseError
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
@@ -55,11 +57,15 @@ def make_stub(reference: str) -> str:
 
 
 def stub_for(assignment: Assignment) -> str:
-    """The stub generated from the assignment's reference; unpaired markers are a CourseError at file:line."""
+    """The stub generated from the reference; a reference that does not parse or pair its markers is a CourseError."""
     path = assignment.reference_file
     try:
-        return make_stub(path.read_text())
+        reference = path.read_text()
+        ast.parse(reference, str(path))
+        return make_stub(reference)
     except FileNotFoundError:
         raise CourseError(f"{path}: the reference solution is missing") from None
+    except SyntaxError as error:
+        raise CourseError(f"{path}:{error.lineno}: {error.msg}") from None
     except MarkerError as error:
         raise CourseError(f"{path}:{error.line}: {error.problem}") from None

@@ -120,13 +120,24 @@ def entries(assignment: Assignment) -> list[Entry]:
         missing = [key for key in ("loses", "hint") if key not in info]
         if missing:
             raise CourseError(f"{where}: [wrong.{path.stem}] has no {' and no '.join(missing)}")
-        unknown = set(info["loses"]) - set(assignment.task_names)
-        if unknown or not info["loses"]:
-            known = ", ".join(assignment.task_names)
-            raise CourseError(f"{where}: [wrong.{path.stem}] loses unknown tasks {sorted(unknown)} (tasks: {known})")
-        found.append(Entry(path.stem, "wrong", path, tuple(info["loses"]), info["hint"]))
+        loses, known = info["loses"], ", ".join(assignment.task_names)
+        if not isinstance(loses, list) or not loses or not set(loses) <= set(assignment.task_names):
+            raise CourseError(
+                f"{where}: [wrong.{path.stem}] loses must list some of its tasks ({known}), got {loses!r}"
+            )
+        found.append(Entry(path.stem, "wrong", path, tuple(loses), info["hint"]))
     found += [Entry(path.stem, "right", path) for path in sorted((folder / "right").glob("*.py"))]
+    for entry in found:
+        check_syntax(entry.path)
     return found
+
+
+def check_syntax(path: Path) -> None:
+    """Raise a CourseError naming ``path`` and the line when the instructor's Python file does not parse."""
+    try:
+        ast.parse(path.read_text(), str(path))
+    except SyntaxError as error:
+        raise CourseError(f"{path}:{error.lineno}: {error.msg}") from None
 
 
 def _header_line(path: Path, table: str) -> str:

@@ -214,6 +214,8 @@ SOLUTIONS = f"solutions/{ID}"
 # (file to break, what to do to it, command, what the one-line error says after FILE:LINE)
 MISTAKES = {
     "marker never closed": (f"{SOLUTIONS}/tiny_tensors.py", ("    # END SOLUTION\n", ""), "sync", "never closed"),
+    "reference syntax": (f"{SOLUTIONS}/tiny_tensors.py", ("def double(x", "def double(x,,"), "sync", "syntax"),
+    "bank entry syntax": (f"{SOLUTIONS}/bank/wrong/double_adds_two.py", ("):", ")"), "validate", "expected"),
     "manifest not TOML": (f"{PUBLIC}/assignment.toml", ("[[tasks]]", "[[tasks]"), "sync", "not valid TOML"),
     "task without name": (f"{PUBLIC}/assignment.toml", ('name = "double"', 'nme = "double"'), "sync", "has no name"),
     "bad sandbox_preload": (
@@ -224,7 +226,7 @@ MISTAKES = {
     ),
     "bank not TOML": (f"{SOLUTIONS}/bank/bank.toml", ("demo = ", "demo = \n#"), "validate", "not valid TOML"),
     "bank entry without hint": (f"{SOLUTIONS}/bank/bank.toml", ("hint = ", "hnt = "), "validate", "has no hint"),
-    "bank loses unknown task": (f"{SOLUTIONS}/bank/bank.toml", ('["double"]', '["triple"]'), "validate", "unknown"),
+    "bank loses unknown task": (f"{SOLUTIONS}/bank/bank.toml", ('["double"]', '["triple"]'), "validate", "loses must"),
     "test file syntax": (f"{SOLUTIONS}/test_hidden.py", ("):\n", ")\n"), "grade", "SyntaxError"),
     "test file import": (
         f"{SOLUTIONS}/test_hidden.py",
