@@ -16,7 +16,6 @@ import ast
 import hashlib
 import json
 import math
-import tomllib
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from autograder import course
 from autograder.course import Assignment, CourseError
 from autograder.results import TaskResult
 from autograder.sandbox import execution, protocol
@@ -34,6 +34,7 @@ from autograder.testing import context
 from autograder.testing.plugin import Failure
 
 COMPLETE = "# complete module"
+MIN_MISTAKES, MIN_VARIANTS = 15, 6  # what validate asks of a bank unless its bank.toml says otherwise
 
 
 @dataclass(frozen=True)
@@ -93,34 +94,69 @@ def _first_line(node: ast.stmt) -> int:
     return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
 
 
+def metadata(assignment: Assignment) -> dict[str, Any]:
+    """The assignment's ``bank.toml`` ({} where there is none); a malformed one is a CourseError naming its line."""
+    path = assignment.bank_dir / "bank.toml"
+    try:
+        return course.read_toml(path)
+    except FileNotFoundError:
+        return {}
+
+
+def minimums(assignment: Assignment) -> tuple[int, int]:
+    """How many mistakes and correct variants validate asks of the bank (``min_mistakes``, ``min_variants``)."""
+    meta = metadata(assignment)
+    return int(meta.get("min_mistakes", MIN_MISTAKES)), int(meta.get("min_variants", MIN_VARIANTS))
+
+
 def entries(assignment: Assignment) -> list[Entry]:
     """Every bank entry of the assignment, wrong ones first, each in name order."""
     if assignment.solution_dir is None:
         return []
     folder = assignment.bank_dir
-    try:
-        meta = tomllib.loads((folder / "bank.toml").read_text())
-    except FileNotFoundError:
+    meta = metadata(assignment)
+    if not meta:
         return []
     found = []
     for path in sorted((folder / "wrong").glob("*.py")):
         info = meta.get("wrong", {}).get(path.stem)
-        if info is None:
-            raise CourseError(f"{path} has no [wrong.{path.stem}] entry in bank.toml")
-        unknown = set(info["loses"]) - set(assignment.task_names)
-        if unknown:
-            raise CourseError(f"[wrong.{path.stem}] loses unknown tasks {sorted(unknown)}")
-        found.append(Entry(path.stem, "wrong", path, tuple(info["loses"]), info["hint"], info.get("symptom", "")))
+        where = _header_line(folder / "bank.toml", f"wrong.{path.stem}")
+        if not isinstance(info, dict):
+            raise CourseError(f"{where}: {path.name} has no [wrong.{path.stem}] entry with loses and hint")
+        missing = [key for key in ("loses", "hint") if key not in info]
+        if missing:
+            raise CourseError(f"{where}: [wrong.{path.stem}] has no {' and no '.join(missing)}")
+        loses, known = info["loses"], ", ".join(assignment.task_names)
+        if not isinstance(loses, list) or not loses or not set(loses) <= set(assignment.task_names):
+            raise CourseError(
+                f"{where}: [wrong.{path.stem}] loses must list some of its tasks ({known}), got {loses!r}"
+            )
+        found.append(Entry(path.stem, "wrong", path, tuple(loses), info["hint"], info.get("symptom", "")))
     found += [Entry(path.stem, "right", path) for path in sorted((folder / "right").glob("*.py"))]
+    for entry in found:
+        check_syntax(entry.path)
     return found
+
+
+def check_syntax(path: Path) -> None:
+    """Raise a CourseError naming ``path`` and the line when the instructor's Python file does not parse."""
+    try:
+        ast.parse(path.read_text(), str(path))
+    except SyntaxError as error:
+        raise CourseError(f"{path}:{error.lineno}: {error.msg}") from None
+
+
+def _header_line(path: Path, table: str) -> str:
+    """``path:line`` of the ``[table]`` header in a TOML file, else just ``path``."""
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if line.strip() == f"[{table}]":
+            return f"{path}:{number}"
+    return str(path)
 
 
 def demo_entry(assignment: Assignment) -> Entry | None:
     """The mistake ``autograder demo`` shows (``demo = NAME`` in bank.toml)."""
-    try:
-        name = tomllib.loads((assignment.bank_dir / "bank.toml").read_text()).get("demo")
-    except FileNotFoundError:
-        return None
+    name = metadata(assignment).get("demo")
     return next((entry for entry in entries(assignment) if entry.name == name), None)
 
 

@@ -63,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
         add_grade_all,
         add_gradebook,
         add_demo,
+        add_new,
         add_sync,
         add_validate,
         add_build,
@@ -130,6 +131,24 @@ def add_demo(commands: argparse._SubParsersAction, parents: argparse.ArgumentPar
         "example:\n  autograder demo",
     )
     command.set_defaults(run=run_demo)
+
+
+def add_new(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
+    command = _command(
+        commands,
+        parents,
+        "new",
+        "start a new assignment from a working example",
+        "Writes assignments/ID/ (manifest, public test, README) and solutions/ID/ (reference,\n"
+        "hidden test, a bank with one mistake and one variant) around one example task, then\n"
+        "generates the stub, the notebook and the conftest. `autograder validate ID` passes at\n"
+        "once; replace the example with your tasks (see docs/authoring.md).\n\n"
+        "examples:\n  autograder new 06_attention\n  autograder new 06_attention --module attention --title Attention",
+    )
+    command.add_argument("assignment", help="the new assignment's id, e.g. 06_attention")
+    command.add_argument("--module", help="the module students write (default: the id without its number)")
+    command.add_argument("--title", help="the assignment's title (default: from the id)")
+    command.set_defaults(run=run_new)
 
 
 def add_sync(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
@@ -215,6 +234,7 @@ def _command_errors() -> tuple[type[Exception], ...]:
         ("autograder.sandbox.client", "SandboxSetupError"),
         ("autograder.batch", "BatchError"),
         ("autograder.layouts", "LayoutError"),
+        ("autograder.sandbox.launcher", "ZygoteError"),
     ):
         if module in sys.modules:
             errors.append(getattr(sys.modules[module], name))
@@ -342,11 +362,13 @@ def _chosen(args: argparse.Namespace) -> list[course.Assignment]:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from autograder import packaging
+    from autograder import otter, packaging
+    from autograder.grading import points_by_task
 
     chosen = _chosen(args)
     for assignment in chosen:
-        for path in packaging.build(assignment, args.out):
+        otter_export = otter.export(assignment, points_by_task(assignment), args.out / assignment.id / "otter")
+        for path in [*packaging.build(assignment, args.out), otter_export]:
             console.print(f"wrote {path}", markup=False, soft_wrap=True)
     console.print(f"wrote {packaging.build_course_workflow(chosen, args.out)}", markup=False, soft_wrap=True)
     return 0
@@ -390,27 +412,46 @@ def run_sandbox_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_new(args: argparse.Namespace) -> int:
+    from autograder import scaffold
+
+    root = args.course.resolve() if args.course else course.course_root()
+    for path in scaffold.new(root, args.assignment, args.module, args.title):
+        console.print(f"wrote {path}", markup=False, soft_wrap=True)
+    for path in _sync([course.load(args.assignment, root)], check=False):
+        console.print(f"generated {path}", markup=False, soft_wrap=True)
+    console.print(f"next: autograder validate {args.assignment}, then replace the example task with yours")
+    return 0
+
+
 def run_sync(args: argparse.Namespace) -> int:
+    chosen = [_assignment(args, name) for name in args.assignments] or course.all_assignments(_root(args))
+    stale = _sync(chosen, args.check)
+    verb = "out of date" if args.check else "regenerated"
+    for path in stale:
+        console.print(f"{verb}: {path}", markup=False, soft_wrap=True)
+    if not stale:
+        console.print("every stub, notebook and conftest matches its source")
+    return 1 if stale and args.check else 0
+
+
+def _sync(chosen: list[course.Assignment], check: bool) -> list[Path]:
+    """The generated files (stub, notebook, conftest) that differ from their source; rewritten unless ``check``."""
     from autograder import authoring, notebook
 
-    chosen = [_assignment(args, name) for name in args.assignments] or course.all_assignments(_root(args))
     stale = []
     for assignment in chosen:
         generated = {
             assignment.stub_file: authoring.stub_for(assignment),
             notebook.notebook_file(assignment): notebook.notebook_text(assignment),
+            assignment.public_dir / "conftest.py": authoring.CONFTEST,
         }
         for path, text in generated.items():
             if not path.exists() or path.read_text() != text:
                 stale.append(path)
-                if not args.check:
+                if not check:
                     path.write_text(text)
-    verb = "out of date" if args.check else "regenerated"
-    for path in stale:
-        console.print(f"{verb}: {path}", markup=False, soft_wrap=True)
-    if not stale:
-        console.print("every stub and notebook matches its reference solution")
-    return 1 if stale and args.check else 0
+    return stale
 
 
 def add_grade_all(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -89,19 +90,60 @@ class Assignment:
 
 
 def read_assignment(public_dir: Path, solution_dir: Path | None = None) -> Assignment:
-    """Read ``assignment.toml`` in ``public_dir``."""
+    """Read ``assignment.toml`` in ``public_dir``; a malformed one is a CourseError naming its file and line."""
     manifest = public_dir / MANIFEST
     try:
-        data = tomllib.loads(manifest.read_text())
-        tasks = tuple(
-            Task(entry["name"], tuple(entry.get("forbid", ())), entry.get("rule", "")) for entry in data["tasks"]
-        )
-        preload = tuple(data.get("sandbox_preload", ()))
-        return Assignment(public_dir.name, data["title"], data["module"], tasks, public_dir, solution_dir, preload)
+        text = manifest.read_text()
     except FileNotFoundError:
         raise CourseError(f"{public_dir} is not an assignment folder (no {MANIFEST})") from None
-    except (tomllib.TOMLDecodeError, KeyError, TypeError) as error:
-        raise CourseError(f"{manifest} is malformed: {error}") from None
+    data = read_toml(manifest, text)
+    for key in ("title", "module"):
+        if not isinstance(data.get(key), str):
+            raise CourseError(f'{manifest}:{_line_of(text, key)}: {key} must be a string, e.g. {key} = "..."')
+    entries = data.get("tasks")
+    if not isinstance(entries, list) or not entries:
+        raise CourseError(f"{manifest}:{_line_of(text, '[[tasks]]')}: no [[tasks]] with a name")
+    for number, entry in enumerate(entries):
+        problem = _task_problem(entry)
+        if problem:
+            raise CourseError(f"{manifest}:{_line_of(text, '[[tasks]]', number)}: task {number + 1} {problem}")
+    preload = data.get("sandbox_preload", [])
+    if not (isinstance(preload, list) and all(isinstance(name, str) and _is_module(name) for name in preload)):
+        raise CourseError(f"{manifest}:{_line_of(text, 'sandbox_preload')}: sandbox_preload must list module names")
+    tasks = tuple(Task(entry["name"], tuple(entry.get("forbid", ())), entry.get("rule", "")) for entry in entries)
+    return Assignment(public_dir.name, data["title"], data["module"], tasks, public_dir, solution_dir, tuple(preload))
+
+
+def _task_problem(entry: object) -> str | None:
+    """What is wrong with one ``[[tasks]]`` table, if anything."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].isidentifier():
+        return 'has no name (name = "the function or class students write")'
+    forbid = entry.get("forbid", [])
+    if not (isinstance(forbid, list) and all(isinstance(name, str) for name in forbid)):
+        return 'forbid must be a list of names, e.g. forbid = ["torch.autograd"]'
+    if not isinstance(entry.get("rule", ""), str):
+        return "rule must be a string"
+    return None
+
+
+def _is_module(name: str) -> bool:
+    return all(part.isidentifier() for part in name.split("."))
+
+
+def _line_of(text: str, start: str, nth: int = 0) -> int:
+    """The number of the ``nth`` line of ``text`` that starts with ``start`` (1 when there is none)."""
+    found = [number for number, line in enumerate(text.splitlines(), start=1) if line.strip().startswith(start)]
+    return found[nth] if len(found) > nth else 1
+
+
+def read_toml(path: Path, text: str | None = None) -> dict:
+    """A TOML file of the course; a syntax error is a CourseError that names the file and line."""
+    try:
+        return tomllib.loads(path.read_text() if text is None else text)
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"at line (\d+)", str(error))
+        where = f"{path}:{line.group(1)}" if line else str(path)
+        raise CourseError(f"{where}: not valid TOML ({str(error).split(' (at line')[0]})") from None
 
 
 def course_root(start: Path | None = None) -> Path:

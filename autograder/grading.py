@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import os
+import re
 import sys
 import tempfile
 import time
@@ -81,11 +83,36 @@ def run_tests(plugin: AutograderPlugin, paths: list[Path], rootdir: Path, *optio
     """Run pytest in this process on ``paths`` with ``plugin``; quiet unless it breaks."""
     args = ["-q", *UNREAD_PLUGINS, "--noconftest", "--import-mode=importlib", "-c", os.devnull, *options]
     output = io.StringIO()
-    with contextlib.redirect_stdout(output):
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         code = pytest.main([*args, "--rootdir", str(rootdir), *map(str, paths)], plugins=[plugin, *helpers])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        detail = output.getvalue()[-3000:]
-        raise GradingError(f"the tests of {plugin.assignment.id} could not run ({code!r}):\n{detail}")
+        raise GradingError(f"the tests of {plugin.assignment.id} could not run: {_why(output.getvalue(), paths)}")
+
+
+def _why(output: str, paths: list[Path]) -> str:
+    """One line from pytest's report of why the tests could not run, with the file and line it names."""
+    lines = output.splitlines()
+    usage = next((line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR: ")), None)
+    if usage is not None:
+        test = re.search(r"::(\w+)", usage)
+        return f"{_definition(test.group(1), paths)}: {usage.lstrip(':')}" if test else usage
+    error = next((line.removeprefix("E").strip() for line in reversed(lines) if line.startswith("E   ")), "")
+    mentioned = re.findall(r'File "([^"]+)", line (\d+)', output) + re.findall(r"^(\S+\.py):(\d+)", output, re.M)
+    names = {path.name: path for path in paths}
+    where = [f"{names[Path(file).name]}:{line}" for file, line in mentioned if Path(file).name in names]
+    if error:
+        return f"{where[-1]}: {error}" if where else error
+    return lines[-1] if lines else "pytest stopped"
+
+
+def _definition(name: str, paths: list[Path]) -> str:
+    """``file:line`` of the test function ``name`` among the test files ``paths``."""
+    for path in paths:
+        if path.suffix == ".py":
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef) and node.name == name:
+                    return f"{path}:{node.lineno}"
+    return name
 
 
 def grade(

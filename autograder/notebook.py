@@ -17,8 +17,8 @@ import nbformat
 
 from autograder.authoring import stub_for
 from autograder.course import MANIFEST, Assignment, import_module_file, read_assignment
+from autograder.submission import CHECK_TAG
 
-CHECK_TAG = "autograder-check"
 KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
 
 

@@ -21,6 +21,7 @@ generated file, ``setup.sh`` and ``.ci/run`` use the same (a test checks that th
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import shutil
 import zipfile
@@ -50,15 +51,19 @@ def engine_files() -> Iterator[tuple[Path, str]]:
 def requirements() -> str:
     """What a student or a platform installs: the CPU build of the tested torch, the engine's
     run-time needs and Jupyter for the notebook, one a line, for ``pip install -r``."""
-    needs = [r for r in importlib.metadata.requires(DISTRIBUTION) or [] if "extra ==" not in r]
     lines = [
         "# pip install -r requirements.txt  (CPU build of torch: a few hundred MB, no GPU needed)",
         f"--extra-index-url {TORCH_CPU_INDEX}",
         TORCH_REQUIREMENT,
-        *(need for need in needs if not need.startswith("torch")),
+        *(need for need in runtime_needs() if not need.startswith("torch")),
         "jupyterlab",
     ]
     return "\n".join(lines) + "\n"
+
+
+def runtime_needs() -> list[str]:
+    """The engine's own run-time requirements (its extras left out)."""
+    return [r for r in importlib.metadata.requires(DISTRIBUTION) or [] if "extra ==" not in r]
 
 
 def student_readme(assignment: Assignment) -> str:
@@ -118,12 +123,37 @@ def gradescope_files(assignment: Assignment) -> Iterator[tuple[Path | str, str]]
     root = assignment.public_dir.parents[1]
     for folder in (assignment.public_dir, assignment.solution_dir):
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
+            inside = path.relative_to(folder).parts
+            if path.is_file() and not any(part == "__pycache__" or part.startswith(".") for part in inside):
                 yield path, f"course/{path.relative_to(root).as_posix()}"
     for path, name in engine_files():
         yield path, f"course/{name}"
-    yield root / "pyproject.toml", "course/pyproject.toml"
-    yield root / "README.md", "course/README.md"
+    yield engine_pyproject(), "course/pyproject.toml"
+
+
+def engine_pyproject() -> str:
+    """A ``pyproject.toml`` that installs this engine, whichever folder the course lives in."""
+    inits = [name for _, name in engine_files() if name.endswith("/__init__.py")]
+    packages = sorted(name.removesuffix("/__init__.py").replace("/", ".") for name in inits)
+    return f"""[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{DISTRIBUTION}"
+version = "{autograder.__version__}"
+requires-python = ">=3.11"
+dependencies = {json.dumps(runtime_needs())}
+
+[project.scripts]
+autograder = "autograder.__main__:main"
+
+[tool.setuptools]
+packages = {json.dumps(packages)}
+
+[tool.setuptools.package-data]
+autograder = ["templates/*/*"]
+"""
 
 
 def private_opener(path: str, flags: int) -> int:
@@ -156,18 +186,14 @@ def write_zip(
 
 
 def build(assignment: Assignment, out: Path) -> list[Path]:
-    """Write the student release, the Gradescope autograder, the notebook and the Otter export."""
-    from autograder import otter
-    from autograder.grading import points_by_task
-
+    """Write the student release, the Gradescope autograder and the notebook (``otter.export`` adds Otter's)."""
     folder = out / assignment.id
     student, gradescope = folder / "student.zip", folder / "gradescope.zip"
     write_zip(student, student_files(assignment), prefix=f"{assignment.id}/")
     write_zip(gradescope, gradescope_files(assignment), opener=private_opener)
     notebook = folder / notebook_file(assignment).name
     shutil.copy(notebook_file(assignment), notebook)
-    master = otter.export(assignment, points_by_task(assignment), folder / "otter")
-    return [student, gradescope, notebook, master]
+    return [student, gradescope, notebook]
 
 
 def build_course_workflow(assignments: list[Assignment], out: Path) -> Path:

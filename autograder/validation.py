@@ -109,8 +109,10 @@ def coverage_checks(assignment: Assignment) -> list[Check]:
     ]
     wrong = sum(entry.kind == "wrong" for entry in entries)
     right = sum(entry.kind == "right" for entry in entries)
-    enough = wrong >= 15 and right >= 6
-    checks.append(Check(assignment.id, "bank", "≥ 15 mistakes, ≥ 6 variants", f"{wrong}, {right}", enough))
+    min_wrong, min_right = bank.minimums(assignment)
+    enough = wrong >= min_wrong and right >= min_right
+    wanted = f"≥ {min_wrong} mistakes, ≥ {min_right} variants"
+    checks.append(Check(assignment.id, "bank", wanted, f"{wrong}, {right}", enough))
     return checks
 
 

@@ -16,6 +16,10 @@ import tempfile
 import threading
 
 
+class ZygoteError(RuntimeError):
+    """The zygote that forks sandboxes did not start, or has stopped: the grader's trouble, not a submission's."""
+
+
 class Zygote:
     """A warm process that has imported torch and forks sandboxes on request."""
 
@@ -50,7 +54,7 @@ class Zygote:
             except (OSError, ValueError):
                 self._ready = {}
             if self._ready.get("op") != "ready":
-                raise RuntimeError("the sandbox zygote failed to start")
+                raise ZygoteError("the grader could not start its sandboxes (the sandbox zygote failed to start)")
         return self._ready
 
     def ready(self) -> bool:
@@ -58,7 +62,7 @@ class Zygote:
         with self._lock:
             try:
                 self._wait_ready()
-            except RuntimeError:
+            except ZygoteError:
                 return False
         return True
 
@@ -81,7 +85,7 @@ class Zygote:
             socket.send_fds(self._control, [json.dumps(request).encode()], [channel.fileno()])
             reply, fds, _, _ = socket.recv_fds(self._control, 1024, 1)
         if not reply:
-            raise RuntimeError("the sandbox zygote has stopped")
+            raise ZygoteError("the grader lost its sandboxes (the sandbox zygote has stopped)")
         return int(json.loads(reply)["pid"]), fds[0] if fds else None
 
     def alive(self) -> bool:

@@ -109,7 +109,7 @@ def preload(modules: list[str]) -> None:
     """Import what an assignment's sandboxes will need (named in its manifest) once, here."""
     for name in modules:
         if name not in sys.modules:
-            with contextlib.suppress(ImportError):  # the sandbox meets it again, where it is reported
+            with contextlib.suppress(Exception):  # the sandbox meets it again, where it is reported
                 importlib.import_module(name)
 
 
