@@ -9,7 +9,7 @@ from conftest import A01, REFERENCE_01, ROOT, run_cli
 from autograder import cli
 from autograder.sandbox import launcher
 
-COMMANDS = ["grade", "demo", "new", "sync", "validate", "build", "sandbox-setup"]
+COMMANDS = ["grade", "grade-all", "gradebook", "demo", "new", "sync", "validate", "build", "sandbox-setup"]
 
 
 def test_help_and_argument_errors_import_nothing_heavy():
