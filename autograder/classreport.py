@@ -101,18 +101,23 @@ def pass_rates_section(records: list[dict]) -> list[str]:
 def mistakes_section(records: list[dict]) -> list[str]:
     made: dict[str, set[str]] = defaultdict(set)
     tasks: dict[str, set[str]] = defaultdict(set)
+    hints: dict[str, str] = {}
     for record in graded(records):
         for task, test in tests_of(record):
             mistake = mistake_of(test)
             if mistake:
                 made[mistake].add(record["key"])
                 tasks[mistake].add(task["name"])
+                hints.setdefault(mistake, str(test.get("hint") or ""))
     body = ['<h2 id="mistakes">Known mistakes</h2>']
     if not made:
         return [*body, '<p class="note">no submission made a known mistake of the bank</p>']
     ranked = sorted(made, key=lambda mistake: (-len(made[mistake]), mistake))
-    rows = [[escape(m), escape(", ".join(sorted(tasks[m]))), str(len(made[m])), _keys(sorted(made[m]))] for m in ranked]
-    return [*body, pages.table(["mistake", "tasks", "submissions", "who"], rows, numeric=(2,))]
+    rows = [
+        [escape(m), escape(hints[m]), escape(", ".join(sorted(tasks[m]))), str(len(made[m])), _keys(sorted(made[m]))]
+        for m in ranked
+    ]
+    return [*body, pages.table(["mistake", "hint", "tasks", "submissions", "who"], rows, numeric=(3,))]
 
 
 def unmatched_section(records: list[dict]) -> list[str]:

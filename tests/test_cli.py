@@ -48,7 +48,7 @@ def test_version_comes_from_the_package_metadata():
 def test_course_is_accepted_before_and_after_the_command(tmp_path):
     for args in (("--course", ROOT, "sync", "--check"), ("sync", "--check", "--course", ROOT)):
         done = run_cli(*args, cwd=tmp_path)
-        assert done.returncode == 0 and "matches its reference" in done.stdout, args
+        assert done.returncode == 0 and "matches its source" in done.stdout, args
     done = run_cli("sync", "--check", "--course", tmp_path, cwd=tmp_path)
     assert done.returncode == 2 and done.stdout.count("\n") == 1 and "not a course folder" in done.stdout
 

@@ -49,8 +49,9 @@ def test_graded_messages_name_the_students_code_the_task_to_fix_first_and_no_cho
     ]
     dmodel_db = by_visibility(result, "dmodel_db")
     assert all(message.startswith("_leak raised torch.Leak") for message in dmodel_db["visible"])
-    assert dmodel_db["hidden"] == [
-        f"_leak raised an exception of a class your module defines on a hidden input (line {leak_line} of your file)"
+    assert dmodel_db["hidden"] == [  # hidden tests name the called function, never a helper's chosen name
+        "dmodel_db raised an exception of a class your module defines on a hidden input "
+        f"(line {leak_line} of your file)"
     ]
     hidden = [test["message"] for task in result["tasks"] for test in task["tests"] if test["visibility"] == "hidden"]
     assert not any("Leak" in message for message in hidden)

@@ -30,6 +30,9 @@ from autograder.sandbox import isolation, worker
 
 def serve(control: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # sandboxes are reaped automatically
+    # The mount points a sandbox makes must be enterable by its user whatever the grader's umask
+    # (a course workflow grades under `umask 077`); the sandbox's own files stay in its folder.
+    os.umask(0o022)
     isolated, reason = probe_isolation()
     import numpy  # noqa: F401 - imported once here so that every sandbox starts warm
     import torch
