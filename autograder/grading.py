@@ -67,8 +67,10 @@ class GraderPlugin(AutograderPlugin):
         self._hypothesis_home = tempfile.TemporaryDirectory(prefix="autograder-hypothesis-")
         set_hypothesis_home_dir(self._hypothesis_home.name)
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def finish(self) -> None:
+        """Known mistakes are matched once every test has run, before the tasks to fix first are named."""
         self._explainer.explain(self.tasks, self.failures)
+        super().finish()
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         set_hypothesis_home_dir(None)
@@ -129,26 +131,13 @@ def grade(
     untrusted submissions (the ``grade`` command) pass the instructor's choice.
     """
     started = time.perf_counter()
-    stub = assignment.stub_file.read_text() if assignment.stub_file.exists() else None
-    loaded = submission.load(path, assignment.module, stub)
-    shared_zygote().preload(assignment.sandbox_preload)
-    check_isolation(assignment, allow_unisolated)
-    protect_instructor_files(assignment)
+    loaded = read_submission(assignment, path)
+    prepare_grader(assignment, allow_unisolated)
     with tempfile.TemporaryDirectory(prefix="autograder-") as folder, private_bytecode_cache():
         module_file = Path(folder) / f"{assignment.module}.py"
         module_file.write_text(loaded.source)
-        hidden = (assignment.public_dir.parents[1], assignment.public_dir, assignment.solution_dir)
-        runner = SandboxRunner(
-            module_file,
-            assignment.probes_file,
-            limits or Limits(),
-            assignment.sandbox_preload,
-            tuple(folder for folder in hidden if folder is not None),
-        )
-        handle = Submission(loaded.checked_source, runner, loaded.where)
-        loaded.notes += submission.failed_cells(
-            loaded, lambda name: runner.call("function", name, [], {}, 0, 10)["value"]
-        )
+        runner = SandboxRunner(module_file, *sandbox_settings(assignment, limits or Limits()))
+        handle = submission_handle(loaded, runner)
         plugin = GraderPlugin(assignment, handle, max_call_seconds)
         try:
             run_tests(plugin, [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests], folder)
@@ -156,6 +145,33 @@ def grade(
             handle.close()
     tasks = [plugin.tasks[name] for name in assignment.task_names]
     return GradingResult(assignment.id, loaded.origin, tasks, time.perf_counter() - started, loaded.notes)
+
+
+def read_submission(assignment: Assignment, path: Path) -> submission.LoadedSubmission:
+    """The submission at ``path``, read as every grading reads it (the stub beside it told apart)."""
+    stub = assignment.stub_file.read_text() if assignment.stub_file.exists() else None
+    return submission.load(path, assignment.module, stub)
+
+
+def prepare_grader(assignment: Assignment, allow_unisolated: bool) -> None:
+    """Once per grading process or submission: preloads started, isolation checked, instructor files closed."""
+    shared_zygote().preload(assignment.sandbox_preload)
+    check_isolation(assignment, allow_unisolated)
+    protect_instructor_files(assignment)
+
+
+def sandbox_settings(assignment: Assignment, limits: Limits) -> tuple:
+    """The arguments after the module file of a :class:`SandboxRunner` for ``assignment``."""
+    hidden = (assignment.public_dir.parents[1], assignment.public_dir, assignment.solution_dir)
+    folders = tuple(folder for folder in hidden if folder is not None)
+    return assignment.probes_file, limits, assignment.sandbox_preload, folders
+
+
+def submission_handle(loaded: submission.LoadedSubmission, runner: SandboxRunner) -> Submission:
+    """The tests' handle on a sandboxed submission; a notebook's failing cells become notes first."""
+    handle = Submission(loaded.checked_source, runner, loaded.where)
+    loaded.notes += submission.failed_cells(loaded, lambda name: runner.call("function", name, [], {}, 0, 10)["value"])
+    return handle
 
 
 def check_isolation(assignment: Assignment, allow_unisolated: bool) -> None:

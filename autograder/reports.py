@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from autograder.results import PASSED, GradingResult
+from autograder.results import ERROR, PASSED, TIMEOUT, GradingResult
 
 GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "after_published"}
 
@@ -39,7 +39,8 @@ def table(result: GradingResult, shared: str = "") -> Table:
 def shared_cause(result: GradingResult) -> str:
     """The one hint of every task when a single cause failed them all (say, a module that cannot be imported)."""
     hints = {task.hint() for task in result.tasks}
-    if len(result.tasks) > 1 and len(hints) == 1 and "" not in hints and not any(task.score for task in result.tasks):
+    errors_only = all(test.status in (ERROR, TIMEOUT) for task in result.tasks for test in task.tests if test.max_score)
+    if len(result.tasks) > 1 and len(hints) == 1 and "" not in hints and errors_only:
         return hints.pop()
     return ""
 

@@ -22,11 +22,10 @@ from _pytest.runner import runtestprotocol
 
 from autograder import course, submission
 from autograder.course import Assignment
-from autograder.grading import GraderPlugin, protect_instructor_files
+from autograder.grading import GraderPlugin, prepare_grader, read_submission, sandbox_settings, submission_handle
 from autograder.results import GradingResult, TaskResult
-from autograder.sandbox.client import Limits, Sandbox, SubmissionError
+from autograder.sandbox.client import Limits, SubmissionError
 from autograder.sandbox.launcher import shared_zygote
-from autograder.testing import context
 from autograder.testing.handles import LocalRunner, SandboxRunner, Submission
 
 
@@ -47,12 +46,12 @@ class TimedRunner(SandboxRunner):
         super().__init__(*args, **kwargs)
         self.timings = timings
 
-    def start(self) -> None:
-        """Start the sandbox now (grading would at its first call), to time it apart from the calls."""
+    def start(self, left: float | None = None) -> None:
         started = time.perf_counter()
-        with contextlib.suppress(SubmissionError):  # the first test's call meets it again, and reports it
-            self._sandbox = Sandbox(*self._files, self._limits, self._preload)
-        self.timings.add("sandbox_start", started)
+        try:
+            super().start(left)
+        finally:
+            self.timings.add("sandbox_start", started)
 
     def call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict:
         started = time.perf_counter()
@@ -60,20 +59,6 @@ class TimedRunner(SandboxRunner):
             return super().call(kind, name, args, kwargs, seed, timeout)
         finally:
             self.timings.add("calls", started)
-
-
-class TimedExplainer:
-    """The plugin's explainer, its time counted as the hints'."""
-
-    def __init__(self, explain, timings: Timings) -> None:
-        self.explain, self.timings = explain, timings
-
-    def __call__(self, call: context.Call) -> str | None:
-        started = time.perf_counter()
-        try:
-            return self.explain(call)
-        finally:
-            self.timings.add("hints", started)
 
 
 class WarmGrader(GraderPlugin):
@@ -85,8 +70,8 @@ class WarmGrader(GraderPlugin):
         self.timings = Timings()
         self.workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
 
-    def explainer(self) -> TimedExplainer:
-        return TimedExplainer(super().explainer(), self.timings)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Nothing to decide at the end of the session: :meth:`grade` finishes each submission."""
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
@@ -112,22 +97,25 @@ class WarmGrader(GraderPlugin):
         started = time.perf_counter()
         self.timings = Timings()
         try:
-            loaded = submission.load(path, self.assignment.module)
+            loaded = read_submission(self.assignment, path)
         except submission.SubmissionFileError as error:
             return {"error": str(error), "seconds": time.perf_counter() - started}
         self.timings.add("load", started)
         module_file = self.workdir / f"{self.assignment.module}.py"
         module_file.write_text(loaded.source)
-        runner = TimedRunner(
-            self.timings, module_file, self.assignment.probes_file, Limits(), self.assignment.sandbox_preload
-        )
-        self.handle = Submission(loaded.checked_source, runner, loaded.where)
+        runner = TimedRunner(self.timings, module_file, *sandbox_settings(self.assignment, Limits()))
         self.tasks = {name: TaskResult(name) for name in self.assignment.task_names}
+        self.failures = []
         tests_started = time.perf_counter()
         try:
-            runner.start()
+            with contextlib.suppress(SubmissionError):  # the first test's call meets the verdict, and reports it
+                runner.start()
+            self.handle = submission_handle(loaded, runner)
             for index, item in enumerate(items):
                 runtestprotocol(item, nextitem=items[index + 1] if index + 1 < len(items) else None)
+            hints_started = time.perf_counter()
+            self.finish()
+            self.timings.add("hints", hints_started)
         finally:
             self.handle.close()
             module_file.unlink(missing_ok=True)
@@ -148,7 +136,7 @@ def serve(public_dir: Path, max_call_seconds: float | None, connection: Connecti
     """Load the assignment, collect its tests once, and grade until the connection closes."""
     shared_zygote()  # it imports torch while this process collects the tests
     assignment = course.load(str(public_dir))
-    protect_instructor_files(assignment)
+    prepare_grader(assignment, allow_unisolated=False)
     plugin = WarmGrader(assignment, max_call_seconds, connection)
     paths = [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests]
     args = ["-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib", "-c", os.devnull]

@@ -8,7 +8,7 @@ failure is what the student is told about, not a guess about the later task's ow
 from __future__ import annotations
 
 from autograder import rules
-from autograder.results import KNOWN_MISTAKE, PASSED, TaskResult
+from autograder.results import PASSED, TaskResult
 
 
 def task_uses(source: str, task_names: list[str]) -> dict[str, list[str]]:
@@ -34,5 +34,5 @@ def blame_failing_dependencies(tasks: dict[str, TaskResult], uses: dict[str, lis
         note = f"{name} uses {culprit}, which fails its own tests: fix {culprit} first"
         for test in task.tests:
             if test.status != PASSED:
-                kept = [line for line in test.message.splitlines() if not line.startswith(KNOWN_MISTAKE)]
-                test.message = "\n".join([note, *kept])
+                test.message = "\n".join([note, test.message]) if test.message else note
+                test.mistake = test.hint = ""

@@ -289,15 +289,20 @@ class SandboxRunner:
         budget = f"its time budget ({self._limits.budget_seconds:g} s): the remaining tests were not run"
         return SubmissionError("timeout", "your submission", message=budget)
 
+    def start(self, left: float | None = None) -> None:
+        """Start a sandbox (a call does at need); an import that hangs or ends the process is final."""
+        self.close()
+        left = self._limits.budget_seconds - self._spent if left is None else left
+        limits = dataclasses.replace(self._limits, import_seconds=min(self._limits.import_seconds, left))
+        try:
+            self._sandbox = Sandbox(*self._files, limits, self._preload, self._hidden)
+        except SubmissionError as error:
+            self._verdict = SubmissionError(error.kind, "importing your module", message=error.message)
+            raise self._verdict from None
+
     def _call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float, left: float) -> dict:
         if self._sandbox is None or not (self._sandbox.alive or self._sandbox.import_error):
-            self.close()
-            limits = dataclasses.replace(self._limits, import_seconds=min(self._limits.import_seconds, left))
-            try:
-                self._sandbox = Sandbox(*self._files, limits, self._preload, self._hidden)
-            except SubmissionError as error:  # the import hung or ended the process: that is final
-                self._verdict = SubmissionError(error.kind, "importing your module", message=error.message)
-                raise self._verdict from None
+            self.start(left)
         return self._sandbox.call(kind, name, args, kwargs, seed, timeout)
 
     def output(self) -> str:

@@ -131,6 +131,10 @@ class AutograderPlugin:
             self.failures.append(Failure(name, result, call))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.finish()
+
+    def finish(self) -> None:
+        """What is decided once every test of the submission has run: which failing task to fix first."""
         uses = dependencies.task_uses(self.handle.source, self.assignment.task_names)
         dependencies.blame_failing_dependencies(self.tasks, uses)
 
