@@ -6,7 +6,7 @@ from types import ModuleType
 
 import pytest
 
-from autograder.testing.handles import Submission
+from autograder.testing.handles import LocalRunner, Submission
 from autograder.testing.plugin import PLUGIN
 
 
@@ -26,3 +26,12 @@ def reference(request: pytest.FixtureRequest) -> ModuleType:
 def probes(request: pytest.FixtureRequest) -> ModuleType:
     """The assignment's probes module, to run a probe on the reference in the test process."""
     return request.config.stash[PLUGIN].probes()
+
+
+@pytest.fixture(scope="session")
+def trusted(request: pytest.FixtureRequest) -> ModuleType:
+    """What a test replays a submission's run with: the reference when grading; in a student's
+    own folder, the student's module itself (there it can only fool its author)."""
+    plugin = request.config.stash[PLUGIN]
+    runner = plugin.handle._runner
+    return runner.module if isinstance(runner, LocalRunner) else plugin.reference()
