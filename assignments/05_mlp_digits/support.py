@@ -108,7 +108,9 @@ def expect_fit(submission, trusted, split, layer_sizes, epochs, lr, batch_size, 
         trained = probing.load(probing.network(layers), run["weights"])
     except (TypeError, ValueError, AttributeError):
         fail("fit should train the network it is given, in place")
-    if not all(torch.allclose(w, e, rtol=1e-2, atol=1e-3) for w, e in zip(run["weights"], probing.weights(replay))):
+    if not all(
+        torch.allclose(w, e, rtol=1e-2, atol=1e-3) for w, e in zip(run["weights"], probing.weights(replay), strict=True)
+    ):
         fail("fit's trained weights are not those of minibatch Adam on the cross-entropy from the given network")
     noisy = (X_test + 0.05 * torch.randn(X_test.shape, generator=torch.Generator().manual_seed(seed + 97))).clamp(0, 1)
     with torch.no_grad():

@@ -21,7 +21,13 @@ def test_load_digits_tensors_other_splits(submission):
 @task("MultiLayerNet", points=2)
 def test_multilayernet_of_several_shapes(submission):
     """MultiLayerNet with layer_sizes as lists and tuples, empty to three layers: every layer registered, in order."""
-    for input_size, layer_sizes, output_size in [(5, (7, 3), 4), (6, [], 2), (3, [9], 5), (4, (6, 5, 7), 2), (2, (), 3)]:
+    for input_size, layer_sizes, output_size in [
+        (5, (7, 3), 4),
+        (6, [], 2),
+        (3, [9], 5),
+        (4, (6, 5, 7), 2),
+        (2, (), 3),
+    ]:
         X = torch.randn(10, input_size) * 2
         description = submission.probe("build_mlp", input_size, layer_sizes, output_size, X)
         support.expect_mlp(description, input_size, layer_sizes, output_size, X)
@@ -44,6 +50,6 @@ def test_accuracy_of_random_linear_models(submission, n, classes, data):
 
 @task("fit", points=3, timeout=60)
 def test_fit_with_other_batches_seed_and_split(submission, trusted):
-    """fit on another split with another batch size and seed follows the reference's run and classifies held-out digits."""
+    """fit on another split, batch size and seed follows the reference's run and classifies held-out digits."""
     split = support.digits_split(0.25, 1)
     support.expect_fit(submission, trusted, split, [128, 64], 12, 1e-3, 50, 3, 0.93)
