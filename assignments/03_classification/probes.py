@@ -17,13 +17,13 @@ def inspect_model(module, name, sizes, X):
     return probing.build(module, name, sizes, X)
 
 
-def train_classifier(module, name, sizes, X, y, epochs, lr, batch_size, loss, seed=0, record=16):
+def train_classifier(module, name, sizes, X, y, epochs, lr, batch_size, loss, seed=0):
     """Train your classifier ``module.<name>(*sizes)`` with Adam and your loss ``module.<loss>``.
 
     The model is built after ``torch.manual_seed(seed)``; the data loader shuffles with a
     generator seeded with ``seed``. Every batch: ``zero_grad``, ``loss(model(X), y)``,
-    ``backward``, ``step``. Returns a dict: ``steps`` (for each of the first ``record`` steps,
-    the parameters before it, their gradients and the loss value) and ``trained`` (the
+    ``backward``, ``step``. Returns a dict: ``steps`` (for every step, the parameters before
+    it, their gradients and the loss value) and ``trained`` (the
     parameters after training).
     """
     torch.manual_seed(seed)
@@ -39,13 +39,6 @@ def train_classifier(module, name, sizes, X, y, epochs, lr, batch_size, loss, se
             optimizer.zero_grad()
             value = criterion(model(X_batch), y_batch)
             value.backward()
-            if len(steps) < record:
-                steps.append(
-                    {
-                        "parameters": probing.weights(model),
-                        "grads": [None if p.grad is None else p.grad.detach().clone() for p in model.parameters()],
-                        "loss": float(value.detach()),
-                    }
-                )
+            steps.append({**probing.step(model), "loss": float(value.detach())})
             optimizer.step()
     return {"steps": steps, "trained": probing.weights(model)}

@@ -6,6 +6,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.testing import expect_close, fail
+from autograder.testing.support import expect_steps
 
 EXTREMES = torch.tensor([-1e4, -1000.0, -100.0, -20.0, -1.0, -0.25, 0.3, 2.0, 20.0, 100.0, 1000.0, 1e4])
 
@@ -52,10 +53,10 @@ def blobs(random_state):
     return X[:150], y[:150], X[150:], y[150:]
 
 
-def relu_network(parameters, X, dtype=torch.float64):
-    """Linear → ReLU → Linear from its parameters in order, computed in ``dtype``."""
-    weight_1, bias_1, weight_2, bias_2 = (p.to(dtype) for p in parameters)
-    return torch.relu(X.to(dtype) @ weight_1.T + bias_1) @ weight_2.T + bias_2
+def relu_network(parameters, X):
+    """Linear → ReLU → Linear from its parameters in order, in float64."""
+    weight_1, bias_1, weight_2, bias_2 = (p.double() for p in parameters)
+    return torch.relu(X.double() @ weight_1.T + bias_1) @ weight_2.T + bias_2
 
 
 def expect_classifier(info, what, sizes, X):
@@ -103,29 +104,14 @@ def expect_trained(run, X, y, batch_size, seed, true_loss, replayed=16):
 
 def expect_training(submission, name, sizes, data, epochs, lr, batch_size, loss, true_loss, seed, threshold):
     """Trains the submission's classifier ``name`` with its loss ``loss`` in the probe and judges
-    the run here: the first steps' losses and gradients, the trained parameters against Adam
-    replayed here with ``true_loss`` from the same start on the same batches, and the accuracy
-    of the trained network (run here) on held-out points never sent to the probe."""
+    the run here: every step's loss and gradients (``true_loss`` at its parameters), every
+    step's update (Adam replayed here on those gradients), and the accuracy of the trained
+    network, run here on held-out points never sent to the probe."""
     X, y, X_test, y_test = data
     run = submission.probe("train_classifier", name, sizes, X, y, epochs, lr, batch_size, loss, seed=seed)
-    if not run["steps"]:
-        fail(f"training {name} made no steps")
-    expect_trained(run, X, y, batch_size, seed, true_loss)
-    parameters = [p.clone().requires_grad_() for p in run["steps"][0]["parameters"]]
-    optimizer = torch.optim.Adam(parameters, lr=lr)
-    loader = DataLoader(TensorDataset(X, y), batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
-    for _ in range(epochs):
-        for X_batch, y_batch in loader:
-            optimizer.zero_grad()
-            true_loss(relu_network(parameters, X_batch, torch.float32), y_batch).backward()
-            optimizer.step()
-    trained = run["trained"]
-    if len(trained) != len(parameters) or not all(
-        t.shape == p.shape and torch.allclose(t, p.detach(), rtol=1e-2, atol=1e-3)
-        for t, p in zip(trained, parameters, strict=True)
-    ):
-        fail(f"the trained {name} is not the one Adam makes with your {loss} from where the training started")
-    logits = relu_network(trained, X_test).float()
+    expect_trained(run, X, y, batch_size, seed, true_loss, replayed=epochs * -(-len(X) // batch_size))
+    expect_steps(run["steps"], run["trained"], torch.optim.Adam, lr, f"training {name}")
+    logits = relu_network(run["trained"], X_test).float()
     predictions = (logits > 0).float() if logits.shape[1] == 1 else logits.argmax(1)
     accuracy = (predictions == y_test).float().mean().item()
     if not accuracy >= threshold:

@@ -34,6 +34,14 @@ def weights(model: nn.Module) -> list[torch.Tensor]:
     return [p.detach().clone() for p in model.parameters()]
 
 
+def step(model: nn.Module) -> dict[str, list]:
+    """The model's parameters and their gradients (``None`` where there is none), copied."""
+    return {
+        "parameters": weights(model),
+        "grads": [None if p.grad is None else p.grad.detach().clone() for p in model.parameters()],
+    }
+
+
 def named_weights(model: nn.Module) -> dict[str, torch.Tensor]:
     """Copies of the model's parameters by name, as ``named_parameters()`` yields them."""
     return {name: p.detach().clone() for name, p in model.named_parameters()}

@@ -6,6 +6,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
+import torch
+
 from autograder.course import import_module_file
 from autograder.testing import checks, context
 
@@ -34,3 +36,25 @@ def assignment_support(test_file: str) -> ModuleType:
         if path.is_file():
             return import_module_file(path, f"_support_{folder.name}")
     raise FileNotFoundError(f"no {SUPPORT_FILE} for the tests in {here}")
+
+
+def expect_steps(steps: list[dict], trained: list[torch.Tensor], optimizer: type, lr: float, what: str) -> None:
+    """A training run's recorded steps must be real: the parameters before each step (and the
+    ``trained`` ones after the last) must be ``optimizer``'s update from the step before with
+    the gradients recorded there. (Whether those are the true gradients is the caller's check.)"""
+    if not steps:
+        fail(f"{what} made no optimizer steps")
+    parameters = [p.detach().clone() for p in steps[0]["parameters"]]
+    chosen = optimizer(parameters, lr=lr)
+    afters = [*(step["parameters"] for step in steps[1:]), trained]
+    for step, after in zip(steps, afters, strict=True):
+        if len(after) != len(parameters) or any(a.shape != p.shape for a, p in zip(after, parameters, strict=False)):
+            fail(f"{what} changed the network's parameters during training")
+        for parameter, grad in zip(parameters, step["grads"], strict=True):
+            parameter.grad = None if grad is None else grad.detach().clone()
+        chosen.step()
+        if not all(torch.allclose(p, a, rtol=1e-4, atol=1e-6) for p, a in zip(parameters, after, strict=True)):
+            fail(f"{what}: the parameters after a step are not the optimizer's update with the gradients before it")
+        with torch.no_grad():
+            for parameter, value in zip(parameters, after, strict=True):
+                parameter.copy_(value)
