@@ -56,7 +56,7 @@ def test_fit_autograd_follows_the_reference_step_by_step(submission, reference):
 
 @task("fit_autograd", points=1)
 def test_fit_autograd_converges_on_the_lecture_regression(submission, reference):
-    """On the lecture's make_regression data, fit_autograd reaches w ≈ 45.50, b ≈ -0.77."""
+    """On the lecture's make_regression data, fit_autograd follows the reference's losses to the fitted line."""
     X, y = support.make_regression(500, 1, noise=10.0, random_state=0)
     x, y = torch.tensor(X[:, 0], dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
     params, losses = submission.fit_autograd(120, 0.1, torch.tensor([1.0, 1.0]), x, y)

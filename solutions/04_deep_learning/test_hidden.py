@@ -90,7 +90,7 @@ def test_multi_margin_loss_matches_torch(submission, n, classes, margin, data):
 @task("poisson_nll", points=1)
 @given(shape=shapes(), data=st.data())
 def test_poisson_nll_matches_torch(submission, shape, data):
-    """poisson_nll equals nn.PoissonNLLLoss(log_input=True) elementwise, for any shape."""
+    """poisson_nll equals nn.PoissonNLLLoss on log-rates elementwise, for any shape."""
     log_input = data.draw(tensors(shape, -4, 4))
     target = data.draw(tensors(shape, 0, 10)).round()
     want = nn.PoissonNLLLoss(log_input=True, full=False, reduction="none")(log_input, target)
