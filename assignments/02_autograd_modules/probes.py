@@ -13,9 +13,10 @@ from torch.utils.data import DataLoader, TensorDataset
 from autograder.testing import probing
 
 
-def inspect_model(module, name, sizes, X):
-    """Build ``module.<name>(*sizes)``, run it on ``X`` and describe it (see ``probing.describe``)."""
-    return probing.build(module, name, sizes, X)
+def inspect_model(module, name, sizes, X, weights=None):
+    """Build ``module.<name>(*sizes)``, load ``weights`` into its linear layers, run it on ``X``
+    and describe it (see ``probing.describe``)."""
+    return probing.build(module, name, sizes, X, weights)
 
 
 class _Tied(nn.Module):

@@ -2,12 +2,14 @@
 the checks of the models and the trainer. Every quantity is judged here, from the data the
 probes return."""
 
+import itertools
+
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.testing import expect_close, expect_floats, fail
-from autograder.testing.support import expect_steps
+from autograder.testing.support import expect_steps, linear_weights
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
@@ -61,19 +63,24 @@ def expect_detached(value, what):
         fail(f"{what} still requires grad: return it detached (.detach())")
 
 
-def expect_network(info, what, layers, X, names=None):
-    """``info`` (from the inspect_model probe) describes nn.Linear layers of ``layers`` sizes,
-    called in that order with a sigmoid between them, all registered, computing the output."""
+def expect_network(submission, what, sizes, X, names=None):
+    """``what(*sizes)``, built in the probe with weights drawn here, is nn.Linear layers between
+    consecutive ``sizes``, called in that order with a sigmoid between them, all registered,
+    computing the output of those weights (with parameters ``names``, if given)."""
+    layers = list(itertools.pairwise(sizes))
+    weights = linear_weights([(size_out, size_in) for size_in, size_out in layers])
+    info = submission.probe("inspect_model", what, sizes, X, weights)
     if info["error"]:
         fail(f"{what} could not be built and run", info["error"])
     if not info["is_module"]:
         fail(f"{what} is not an nn.Module: the class must inherit from nn.Module")
     calls = info["linear_calls"]
     if len(calls) != len(layers):
-        fail(f"{what}'s forward used {len(calls)} nn.Linear layers; expected {len(layers)}")
+        fail(f"{what}'s forward used the wrong number of nn.Linear layers", f"{len(calls)}, expected {len(layers)}")
     for number, ((weight, bias, _), (size_in, size_out)) in enumerate(zip(calls, layers, strict=True), start=1):
         if tuple(weight.shape) != (size_out, size_in) or bias is None or tuple(bias.shape) != (size_out,):
-            fail(f"{what}: layer {number} of forward is not nn.Linear({size_in}, {size_out}) with a bias")
+            fail(f"{what}: layer {number} of forward is not an nn.Linear of the right sizes with a bias",
+                 f"expected nn.Linear({size_in}, {size_out})")  # fmt: skip
     if not all(registered for _, _, registered in calls):
         fail(
             f"{what}: a layer is not registered, so parameters() does not see it (keep layers as "
@@ -82,14 +89,10 @@ def expect_network(info, what, layers, X, names=None):
     count = sum(p.numel() for p in info["parameters"])
     want = sum(size_in * size_out + size_out for size_in, size_out in layers)
     if count != want:
-        fail(f"{what} has {count} parameters; expected {want}")
-    expected = X.double()
-    for number, (weight, bias, _) in enumerate(calls):
-        expected = expected @ weight.double().T + bias.double()
-        if number < len(calls) - 1:
-            expected = torch.sigmoid(expected)
+        fail(f"{what} has the wrong number of parameters", f"{count}, expected {want}")
+    expected = lecture_forward([tensor for layer in weights for tensor in layer], X)
     if names is not None and info["names"] != names:
-        fail(f"{what}'s parameters are {info['names']}; expected {names}")
+        fail(f"{what}'s parameters should be named {', '.join(names)}", f"got {info['names']}")
     expect_close(info["output"], expected.float(), rtol=1e-5, atol=1e-5, what=f"{what}'s forward")
 
 

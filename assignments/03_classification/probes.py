@@ -12,9 +12,10 @@ from torch.utils.data import DataLoader, TensorDataset
 from autograder.testing import probing
 
 
-def inspect_model(module, name, sizes, X):
-    """Build ``module.<name>(*sizes)``, run it on ``X`` and describe it (see ``probing.describe``)."""
-    return probing.build(module, name, sizes, X)
+def inspect_model(module, name, sizes, X, weights=None):
+    """Build ``module.<name>(*sizes)``, load ``weights`` into its linear layers, run it on ``X``
+    and describe it (see ``probing.describe``)."""
+    return probing.build(module, name, sizes, X, weights)
 
 
 def train_classifier(module, name, sizes, X, y, epochs, lr, batch_size, loss, seed=0):

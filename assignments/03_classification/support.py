@@ -6,7 +6,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.testing import expect_close, fail
-from autograder.testing.support import expect_steps
+from autograder.testing.support import expect_steps, linear_weights
 
 EXTREMES = torch.tensor([-1e4, -1000.0, -100.0, -20.0, -1.0, -0.25, 0.3, 2.0, 20.0, 100.0, 1000.0, 1e4])
 
@@ -59,10 +59,12 @@ def relu_network(parameters, X):
     return torch.relu(X.double() @ weight_1.T + bias_1) @ weight_2.T + bias_2
 
 
-def expect_classifier(info, what, sizes, X):
-    """``info`` (from the inspect_model probe) describes Linear → ReLU → Linear of ``sizes``, all
-    registered, returning the logits."""
+def expect_classifier(submission, what, sizes, X):
+    """``what(*sizes)``, built in the probe with weights drawn here, is Linear → ReLU → Linear of
+    ``sizes``, all registered, returning the logits of those weights."""
     size_in, hidden, size_out = sizes
+    weights = linear_weights([(hidden, size_in), (size_out, hidden)])
+    info = submission.probe("inspect_model", what, sizes, X, weights)
     if info["error"]:
         fail(f"{what} could not be built and run", info["error"])
     if not info["is_module"]:
@@ -70,10 +72,11 @@ def expect_classifier(info, what, sizes, X):
     calls = info["linear_calls"]
     shapes = [tuple(weight.shape) for weight, _, _ in calls]
     if shapes != [(hidden, size_in), (size_out, hidden)] or any(bias is None for _, bias, _ in calls):
-        fail(f"{what}'s forward should call nn.Linear({size_in}, {hidden}) then nn.Linear({hidden}, {size_out})")
+        fail(f"{what}'s forward should call two nn.Linear layers of the right sizes, with biases",
+             f"expected nn.Linear({size_in}, {hidden}) then nn.Linear({hidden}, {size_out})")  # fmt: skip
     if not all(registered for _, _, registered in calls) or len(info["parameters"]) != 4:
         fail(f"{what}: its layers must be registered (attributes, nn.Sequential), so parameters() sees them all")
-    expected = relu_network([p for weight, bias, _ in calls for p in (weight, bias)], X)
+    expected = relu_network([tensor for layer in weights for tensor in layer], X)
     expect_close(info["output"], expected.float(), rtol=1e-5, atol=1e-5, what=f"{what}'s logits")
 
 

@@ -12,9 +12,10 @@ import torch
 from autograder.testing import probing
 
 
-def build_ffn(module, in_features, out_features, hidden_size, X):
-    """Builds ``FFN(in_features, out_features, hidden_size)`` and describes it on inputs ``X``."""
-    return probing.build(module, "FFN", (in_features, out_features, hidden_size), X)
+def build_ffn(module, in_features, out_features, hidden_size, X, weights=None):
+    """Builds ``FFN(in_features, out_features, hidden_size)``, loads ``weights`` into its linear
+    layers and describes it on inputs ``X`` (see ``probing.describe``)."""
+    return probing.build(module, "FFN", (in_features, out_features, hidden_size), X, weights)
 
 
 def outcome(module, name, *args, **kwargs):

@@ -6,6 +6,7 @@ import math
 import torch
 
 from autograder.testing import expect_close, expect_floats, expect_tensor, fail, probing
+from autograder.testing.support import linear_weights
 
 GRAD_KEYS = ("w1", "b1", "w3", "b3", "x")
 LAYERS = ("layer1", "layer2", "layer3")
@@ -51,8 +52,12 @@ def expect_ffn_weights(weights, in_features, out_features, hidden_size, what="FF
         expect_tensor(weights[name], shape=shape, what=f"{what}'s {name}")
 
 
-def expect_ffn(description, in_features, out_features, hidden_size, X):
-    """The probe's description of an FFN: an nn.Module with the three layers, run in the right order."""
+def expect_ffn(submission, in_features, out_features, hidden_size, X):
+    """FFN(in_features, out_features, hidden_size), built in the probe with weights drawn here: an
+    nn.Module with the three layers, run in the right order, giving the output of those weights."""
+    shapes = ffn_shapes(in_features, out_features, hidden_size)
+    given = linear_weights([shapes[f"{layer}.weight"] for layer in LAYERS])
+    description = submission.probe("build_ffn", in_features, out_features, hidden_size, X, given)
     if description["error"]:
         fail("building or running FFN failed", description["error"])
     if not description["is_module"]:
@@ -63,7 +68,8 @@ def expect_ffn(description, in_features, out_features, hidden_size, X):
     if len(called) != 3 or not all(torch.equal(w, weights[f"{n}.weight"]) for w, n in zip(called, LAYERS, strict=True)):
         fail("FFN's forward should call layer1, layer2 and layer3, once each and in this order")
     with torch.no_grad():
-        expect_close(description["output"], ffn_network(weights)(X), rtol=1e-4, atol=1e-5, what="FFN")
+        network = ffn_network(dict(zip(shapes, [tensor for layer in given for tensor in layer], strict=True)))
+        expect_close(description["output"], network(X), rtol=1e-4, atol=1e-5, what="FFN")
 
 
 def tiny_oracle(x, w1, b1, w3, b3, target):

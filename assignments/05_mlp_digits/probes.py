@@ -13,9 +13,10 @@ import torch.nn as nn
 from autograder.testing import probing
 
 
-def build_mlp(module, input_size, layer_sizes, output_size, X):
-    """Builds ``MultiLayerNet(input_size, layer_sizes, output_size)`` and describes it on ``X``."""
-    return probing.build(module, "MultiLayerNet", (input_size, layer_sizes, output_size), X)
+def build_mlp(module, input_size, layer_sizes, output_size, X, weights=None):
+    """Builds ``MultiLayerNet(input_size, layer_sizes, output_size)``, loads ``weights`` into its
+    linear layers and describes it on ``X`` (see ``probing.describe``)."""
+    return probing.build(module, "MultiLayerNet", (input_size, layer_sizes, output_size), X, weights)
 
 
 class ModeAwareModel(nn.Module):

@@ -6,6 +6,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from autograder.testing import expect_close, expect_equal, expect_floats, expect_tensor, fail, probing
+from autograder.testing.support import linear_weights
 
 SPLIT_NAMES = ("X_train", "X_test", "y_train", "y_test")
 
@@ -41,19 +42,23 @@ def mlp_layers(input_size, layer_sizes, output_size):
     return [input_size, *[entry for size in layer_sizes for entry in (size, "relu")], output_size]
 
 
-def expect_mlp(description, input_size, layer_sizes, output_size, X):
-    """The probe's description of a MultiLayerNet: every layer registered, run in order, logits out."""
+def expect_mlp(submission, input_size, layer_sizes, output_size, X):
+    """MultiLayerNet(input_size, layer_sizes, output_size), built in the probe with weights drawn
+    here: every layer registered, run in order, the logits those weights give."""
+    sizes = [input_size, *layer_sizes, output_size]
+    weights = linear_weights(list(zip(sizes[1:], sizes[:-1], strict=True)))
+    description = submission.probe("build_mlp", input_size, layer_sizes, output_size, X, weights)
     if description["error"]:
         fail("building or running MultiLayerNet failed", description["error"])
     if not description["is_module"]:
         fail("MultiLayerNet must be an nn.Module: subclass nn.Module and call super().__init__() first")
-    sizes = [input_size, *layer_sizes, output_size]
     calls = description["linear_calls"]
     if len(calls) != len(sizes) - 1 or not all(registered for _, _, registered in calls):
         fail(
-            f"MultiLayerNet{(input_size, list(layer_sizes), output_size)} should call {len(sizes) - 1} registered "
-            "nn.Linear layers (keep them in an nn.ModuleList or nn.Sequential, not a plain list)",
-            f"forward called {len(calls)} linear layers, {sum(r for _, _, r in calls)} of them registered",
+            "MultiLayerNet should call one registered nn.Linear per size in layer_sizes, plus the final one "
+            "(keep them in an nn.ModuleList or nn.Sequential, not a plain list)",
+            f"MultiLayerNet{(input_size, list(layer_sizes), output_size)}'s forward called {len(calls)} linear "
+            f"layers, {sum(r for _, _, r in calls)} of them registered; expected {len(sizes) - 1}",
         )
     for number, (weight, bias, _) in enumerate(calls):
         shape = (sizes[number + 1], sizes[number])
@@ -62,7 +67,7 @@ def expect_mlp(description, input_size, layer_sizes, output_size, X):
     if sum(p.numel() for p in description["parameters"]) != sum(w.numel() + b.numel() for w, b, _ in calls):
         fail("MultiLayerNet's parameters() should hold every layer's weight and bias, and nothing else")
     network = probing.load(probing.network(mlp_layers(input_size, layer_sizes, output_size)),
-                           [tensor for weight, bias, _ in calls for tensor in (weight, bias)])  # fmt: skip
+                           [tensor for layer in weights for tensor in layer])  # fmt: skip
     with torch.no_grad():
         expect_close(description["output"], network(X), rtol=1e-4, atol=1e-5, what="MultiLayerNet")
 

@@ -24,15 +24,15 @@ def test_load_digits_tensors_gives_the_stratified_split(submission):
 def test_multilayernet_for_the_digits(submission):
     """MultiLayerNet(64, [128, 64], 10) is Linear -> ReLU -> Linear -> ReLU -> Linear and returns logits."""
     X = torch.rand(16, 64)
-    support.expect_mlp(submission.probe("build_mlp", 64, [128, 64], 10, X), 64, [128, 64], 10, X)
+    support.expect_mlp(submission, 64, [128, 64], 10, X)
 
 
 @task("MultiLayerNet", points=1)
 def test_multilayernet_of_equal_sizes_and_of_none(submission):
     """MultiLayerNet(8, [8, 8], 3) passes the running activation on; MultiLayerNet(8, [], 3) is one Linear."""
     X = torch.randn(12, 8)
-    support.expect_mlp(submission.probe("build_mlp", 8, [8, 8], 3, X), 8, [8, 8], 3, X)
-    support.expect_mlp(submission.probe("build_mlp", 8, [], 3, X), 8, [], 3, X)
+    support.expect_mlp(submission, 8, [8, 8], 3, X)
+    support.expect_mlp(submission, 8, [], 3, X)
 
 
 @task("accuracy", points=2)

@@ -76,24 +76,42 @@ def network(layers: Sequence[Any]) -> nn.Sequential:
     return nn.Sequential(*modules)
 
 
-def describe(model: Any, X: torch.Tensor) -> dict:
-    """What the tests check of a model: whether it is an ``nn.Module``, its parameters by
-    name, every ``nn.Linear`` in the order ``forward`` called it (``[weight, bias, registered]``,
-    ``registered`` being whether that weight is among ``parameters()``) and ``model(X)``."""
-    is_module = isinstance(model, nn.Module)
+def linear_calls(model: Any, X: torch.Tensor) -> tuple[list[nn.Linear], Any]:
+    """Every ``nn.Linear`` of the model in the order ``model(X)`` called it, and the output."""
     calls: list[nn.Linear] = []
     hooks = []
-    if is_module:
+    if isinstance(model, nn.Module):
         for layer in model.modules():
             if isinstance(layer, nn.Linear):
                 hooks.append(layer.register_forward_hook(lambda layer, args, out: calls.append(layer)))
-    with torch.no_grad():
-        output = model(X)
-    for hook in hooks:
-        hook.remove()
-    parameters = list(model.named_parameters()) if is_module else []
+    try:
+        with torch.no_grad():
+            output = model(X)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return calls, output
+
+
+def describe(model: Any, X: torch.Tensor, weights: Sequence[Sequence[torch.Tensor]] | None = None) -> dict:
+    """What the tests check of a model: whether it is an ``nn.Module``, its parameters by
+    name, every ``nn.Linear`` in the order ``forward`` called it (``[weight, bias, registered]``,
+    ``registered`` being whether that weight is among ``parameters()``) and ``model(X)``.
+
+    ``weights`` (``[weight, bias]`` for each linear layer, in the order ``forward`` calls
+    them) are loaded into those layers first, where their number and shapes fit: then the
+    tests know the output to expect without trusting the weights reported back.
+    """
+    calls, output = linear_calls(model, X)
+    if weights is not None and _fits(calls, weights):
+        with torch.no_grad():
+            for layer, (weight, bias) in zip(calls, weights, strict=True):
+                layer.weight.copy_(weight)
+                layer.bias.copy_(bias)
+        calls, output = linear_calls(model, X)
+    parameters = list(model.named_parameters()) if isinstance(model, nn.Module) else []
     return {
-        "is_module": is_module,
+        "is_module": isinstance(model, nn.Module),
         "names": [name for name, _ in parameters],
         "parameters": [p.detach().clone() for _, p in parameters],
         "linear_calls": [
@@ -108,11 +126,19 @@ def describe(model: Any, X: torch.Tensor) -> dict:
     }
 
 
-def build(module: ModuleType, name: str, args: Sequence[Any], X: torch.Tensor) -> dict:
-    """Build ``module.<name>(*args)`` and :func:`describe` it on ``X``; ``error`` says what went
-    wrong building or running it (``""`` if nothing). NotImplementedError passes through."""
+def _fits(calls: list[nn.Linear], weights: Sequence[Sequence[torch.Tensor]]) -> bool:
+    return len(calls) == len(weights) and all(
+        layer.bias is not None and layer.weight.shape == weight.shape and layer.bias.shape == bias.shape
+        for layer, (weight, bias) in zip(calls, weights, strict=True)
+    )
+
+
+def build(module: ModuleType, name: str, args: Sequence[Any], X: torch.Tensor, weights: Sequence | None = None) -> dict:
+    """Build ``module.<name>(*args)`` and :func:`describe` it on ``X`` (with ``weights``);
+    ``error`` says what went wrong building or running it (``""`` if nothing).
+    NotImplementedError passes through."""
     try:
-        description = describe(getattr(module, name)(*args), X)
+        description = describe(getattr(module, name)(*args), X, weights)
     except NotImplementedError:
         raise
     except Exception as error:

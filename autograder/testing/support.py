@@ -58,3 +58,9 @@ def expect_steps(steps: list[dict], trained: list[torch.Tensor], optimizer: type
         with torch.no_grad():
             for parameter, value in zip(parameters, after, strict=True):
                 parameter.copy_(value)
+
+
+def linear_weights(shapes: list[tuple[int, int]]) -> list[list[torch.Tensor]]:
+    """Random ``[weight, bias]`` for linear layers of ``(out_features, in_features)`` shapes,
+    drawn here, for a probe to load into a submission's network (see ``probing.describe``)."""
+    return [[torch.randn(out, size_in) * 0.6, torch.randn(out) * 0.3] for out, size_in in shapes]

@@ -76,9 +76,9 @@ def test_fit_autograd_converges_on_the_lecture_regression(submission, reference)
 def test_linear_regression_any_sizes(submission, size_in, size_out, n):
     """LinearRegression(in, out) is the layer `linear` for any sizes and batch."""
     X = torch.randn(n, size_in)
-    info = submission.probe("inspect_model", "LinearRegression", (size_in, size_out), X)
-    support.expect_network(info, "LinearRegression", [(size_in, size_out)], X)
-    expect_equal(info["names"], ["linear.weight", "linear.bias"], what="LinearRegression's parameter names")
+    support.expect_network(
+        submission, "LinearRegression", (size_in, size_out), X, names=["linear.weight", "linear.bias"]
+    )
 
 
 @task("NonlinearRegression", points=2)
@@ -86,16 +86,14 @@ def test_linear_regression_any_sizes(submission, size_in, size_out, n):
 def test_nonlinear_regression_any_sizes(submission, size_in, hidden, size_out, n):
     """NonlinearRegression is Linear → Sigmoid → Linear for any sizes and batch."""
     X = torch.randn(n, size_in) * 2
-    info = submission.probe("inspect_model", "NonlinearRegression", (size_in, hidden, size_out), X)
-    support.expect_network(info, "NonlinearRegression", [(size_in, hidden), (hidden, size_out)], X)
+    support.expect_network(submission, "NonlinearRegression", (size_in, hidden, size_out), X)
 
 
 @task("DeepRegression", points=1)
 def test_deep_regression_with_equal_sizes(submission):
     """DeepRegression(3, 3, 3, 3) feeds each layer's output to the next layer."""
     X = torch.randn(10, 3) * 2
-    info = submission.probe("inspect_model", "DeepRegression", (3, 3, 3, 3), X)
-    support.expect_network(info, "DeepRegression", [(3, 3), (3, 3), (3, 3)], X)
+    support.expect_network(submission, "DeepRegression", (3, 3, 3, 3), X)
 
 
 @task("DeepRegression", points=1)
@@ -103,9 +101,7 @@ def test_deep_regression_with_equal_sizes(submission):
 def test_deep_regression_any_sizes(submission, size_in, hidden_1, hidden_2, size_out, n):
     """DeepRegression is Linear → Sigmoid → Linear → Sigmoid → Linear for any sizes and batch."""
     X = torch.randn(n, size_in) * 2
-    info = submission.probe("inspect_model", "DeepRegression", (size_in, hidden_1, hidden_2, size_out), X)
-    layers = [(size_in, hidden_1), (hidden_1, hidden_2), (hidden_2, size_out)]
-    support.expect_network(info, "DeepRegression", layers, X)
+    support.expect_network(submission, "DeepRegression", (size_in, hidden_1, hidden_2, size_out), X)
 
 
 # trainer

@@ -105,8 +105,7 @@ def test_binary_classifier_on_other_sizes_and_circles(submission):
     other circles it reaches 0.95 held out."""
     for sizes in [(1, 3, 1), (4, 7, 2), (3, 1, 1)]:
         X = torch.randn(6, sizes[0]) * 2
-        info = submission.probe("inspect_model", "BinaryClassifier", sizes, X)
-        support.expect_classifier(info, "BinaryClassifier", sizes, X)
+        support.expect_classifier(submission, "BinaryClassifier", sizes, X)
     support.expect_training(submission, "BinaryClassifier", (2, 16, 1), support.circles(2020), 20, 0.1, 40,
                             "bce_with_logits", F.binary_cross_entropy_with_logits, 1, 0.95)  # fmt: skip
 
@@ -117,8 +116,7 @@ def test_multiclass_classifier_on_other_sizes_and_blobs(submission):
     other blobs it reaches 0.95 held out."""
     for sizes in [(1, 3, 2), (4, 7, 6), (3, 2, 3)]:
         X = torch.randn(6, sizes[0]) * 2
-        info = submission.probe("inspect_model", "MulticlassClassifier", sizes, X)
-        support.expect_classifier(info, "MulticlassClassifier", sizes, X)
+        support.expect_classifier(submission, "MulticlassClassifier", sizes, X)
     support.expect_training(submission, "MulticlassClassifier", (2, 8, 4), support.blobs(7), 10, 0.1, 25,
                             "cross_entropy", F.cross_entropy, 2, 0.95)  # fmt: skip
 

@@ -29,8 +29,7 @@ def test_multilayernet_of_several_shapes(submission):
         (2, (), 3),
     ]:
         X = torch.randn(10, input_size) * 2
-        description = submission.probe("build_mlp", input_size, layer_sizes, output_size, X)
-        support.expect_mlp(description, input_size, layer_sizes, output_size, X)
+        support.expect_mlp(submission, input_size, layer_sizes, output_size, X)
 
 
 @task("accuracy", points=2)
