@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from autograder.testing import expect_close, expect_equal, task
 from autograder.testing.support import assignment_support
 
-support = assignment_support(__file__)
+support = assignment_support()
 EXTREMES = support.EXTREMES
 
 

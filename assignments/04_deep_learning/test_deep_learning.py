@@ -10,7 +10,7 @@ import torch.nn as nn
 from autograder.testing import expect_close, fail, task
 from autograder.testing.support import assignment_support
 
-support = assignment_support(__file__)
+support = assignment_support()
 REDUCTIONS = support.REDUCTIONS
 
 

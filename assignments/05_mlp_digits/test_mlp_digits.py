@@ -10,7 +10,7 @@ import torch
 from autograder.testing import task
 from autograder.testing.support import assignment_support
 
-support = assignment_support(__file__)
+support = assignment_support()
 
 
 @task("load_digits_tensors", points=2)

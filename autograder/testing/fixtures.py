@@ -6,8 +6,13 @@ from types import ModuleType
 
 import pytest
 
+from autograder.testing import support
 from autograder.testing.handles import LocalRunner, Submission
 from autograder.testing.plugin import PLUGIN
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    support.use_assignment(config.stash[PLUGIN].assignment)
 
 
 @pytest.fixture(scope="session")

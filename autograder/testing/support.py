@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
 import torch
 
-from autograder.course import import_module_file
+from autograder.course import Assignment, import_module_file
 from autograder.testing import checks, context
 
 SUPPORT_FILE = "support.py"
+_running: Assignment | None = None
 
 
 def fail(message: str, detail: str = "") -> NoReturn:
@@ -23,19 +23,19 @@ def fail(message: str, detail: str = "") -> NoReturn:
     raise checks.failure(message, detail, context.current().last_call)
 
 
-def assignment_support(test_file: str) -> ModuleType:
-    """The assignment's ``support.py``, for a public test (beside it) or a hidden test
-    (``solutions/<id>/``, whose support module is ``assignments/<id>/support.py``).
+def assignment_support() -> ModuleType:
+    """The ``support.py`` of the assignment whose tests are running (public and hidden tests
+    alike, in every mode), imported by its path once per process: the assignment folder,
+    where the stub module lives, never goes on ``sys.path``."""
+    if _running is None:
+        raise RuntimeError("assignment_support() is for the tests of an assignment, run by the autograder plugin")
+    return import_module_file(_running.public_dir / SUPPORT_FILE, f"_support_{_running.id}")
 
-    Imported by its path, once per process, so the assignment folder (where the stub module
-    lives) never goes on ``sys.path``.
-    """
-    here = Path(test_file).resolve().parent
-    for folder in (here, here.parents[1] / "assignments" / here.name):
-        path = folder / SUPPORT_FILE
-        if path.is_file():
-            return import_module_file(path, f"_support_{folder.name}")
-    raise FileNotFoundError(f"no {SUPPORT_FILE} for the tests in {here}")
+
+def use_assignment(assignment: Assignment) -> None:
+    """Make ``assignment`` the one whose tests are running (called as pytest starts)."""
+    global _running
+    _running = assignment
 
 
 def expect_steps(steps: list[dict], trained: list[torch.Tensor], optimizer: type, lr: float, what: str) -> None:

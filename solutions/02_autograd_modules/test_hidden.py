@@ -8,7 +8,7 @@ from autograder.testing import expect_close, expect_equal, expect_floats, fail, 
 from autograder.testing.strategies import shapes, tensors
 from autograder.testing.support import assignment_support
 
-support = assignment_support(__file__)
+support = assignment_support()
 scalars = st.floats(-5, 5, width=32)
 parameters = st.one_of(scalars, scalars.map(torch.tensor))
 sizes = st.integers(1, 6)

@@ -9,7 +9,7 @@ from autograder.testing import expect_close, expect_equal, task
 from autograder.testing.strategies import shapes, tensors
 from autograder.testing.support import assignment_support
 
-support = assignment_support(__file__)
+support = assignment_support()
 EXTREMES = support.EXTREMES
 
 

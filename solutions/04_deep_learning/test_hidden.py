@@ -9,7 +9,7 @@ from autograder.testing import expect_close, fail, task
 from autograder.testing.strategies import same_shape_pairs, shapes, tensors
 from autograder.testing.support import assignment_support
 
-support = assignment_support(__file__)
+support = assignment_support()
 scalars = st.floats(-3, 3, width=32)
 
 

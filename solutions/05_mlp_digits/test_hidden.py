@@ -8,7 +8,7 @@ from autograder.testing import task
 from autograder.testing.strategies import tensors
 from autograder.testing.support import assignment_support
 
-support = assignment_support(__file__)
+support = assignment_support()
 
 
 @task("load_digits_tensors", points=2)
