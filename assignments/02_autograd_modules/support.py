@@ -9,7 +9,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.testing import expect_close, expect_floats, fail
-from autograder.testing.support import expect_steps, linear_weights
+from autograder.testing.support import expect_module, expect_steps, linear_weights
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
@@ -70,10 +70,7 @@ def expect_network(submission, what, sizes, X, names=None):
     layers = list(itertools.pairwise(sizes))
     weights = linear_weights([(size_out, size_in) for size_in, size_out in layers])
     info = submission.probe("inspect_model", what, sizes, X, weights)
-    if info["error"]:
-        fail(f"{what} could not be built and run", info["error"])
-    if not info["is_module"]:
-        fail(f"{what} is not an nn.Module: the class must inherit from nn.Module")
+    expect_module(info, what)
     calls = info["linear_calls"]
     if len(calls) != len(layers):
         fail(f"{what}'s forward used the wrong number of nn.Linear layers", f"{len(calls)}, expected {len(layers)}")

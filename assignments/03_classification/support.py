@@ -6,7 +6,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.testing import expect_close, fail
-from autograder.testing.support import expect_steps, linear_weights
+from autograder.testing.support import expect_module, expect_steps, linear_weights
 
 EXTREMES = torch.tensor([-1e4, -1000.0, -100.0, -20.0, -1.0, -0.25, 0.3, 2.0, 20.0, 100.0, 1000.0, 1e4])
 
@@ -65,10 +65,7 @@ def expect_classifier(submission, what, sizes, X):
     size_in, hidden, size_out = sizes
     weights = linear_weights([(hidden, size_in), (size_out, hidden)])
     info = submission.probe("inspect_model", what, sizes, X, weights)
-    if info["error"]:
-        fail(f"{what} could not be built and run", info["error"])
-    if not info["is_module"]:
-        fail(f"{what} is not an nn.Module: the class must inherit from nn.Module")
+    expect_module(info, what)
     calls = info["linear_calls"]
     shapes = [tuple(weight.shape) for weight, _, _ in calls]
     if shapes != [(hidden, size_in), (size_out, hidden)] or any(bias is None for _, bias, _ in calls):

@@ -6,7 +6,7 @@ import math
 import torch
 
 from autograder.testing import expect_close, expect_floats, expect_tensor, fail, probing
-from autograder.testing.support import linear_weights
+from autograder.testing.support import expect_module, linear_weights
 
 GRAD_KEYS = ("w1", "b1", "w3", "b3", "x")
 LAYERS = ("layer1", "layer2", "layer3")
@@ -58,10 +58,7 @@ def expect_ffn(submission, in_features, out_features, hidden_size, X):
     shapes = ffn_shapes(in_features, out_features, hidden_size)
     given = linear_weights([shapes[f"{layer}.weight"] for layer in LAYERS])
     description = submission.probe("build_ffn", in_features, out_features, hidden_size, X, given)
-    if description["error"]:
-        fail("building or running FFN failed", description["error"])
-    if not description["is_module"]:
-        fail("FFN must be an nn.Module: subclass nn.Module (capital M) and call super().__init__() first")
+    expect_module(description, "FFN")
     weights = dict(zip(description["names"], description["parameters"], strict=True))
     expect_ffn_weights(weights, in_features, out_features, hidden_size)
     called = [weight for weight, _, _ in description["linear_calls"]]
@@ -93,6 +90,14 @@ def expect_tiny(result, expected, rtol=1e-5, atol=1e-6):
         fail(f"grads should be a dict with the keys {', '.join(GRAD_KEYS)}", f"got {grads!r}")
     for name in GRAD_KEYS:
         expect_close(grads[name], want_grads[name], rtol=rtol, atol=atol, what=f"grads[{name!r}]")
+
+
+def weibull_nll(params, y):
+    """The summed -log p(y) under Weibull(scale, concentration), each clamped to at least 1e-6,
+    in float64 (the test's oracle)."""
+    scale = params[:, :1].clamp(min=1e-6).double()
+    concentration = params[:, 1:].clamp(min=1e-6).double()
+    return -torch.distributions.Weibull(scale, concentration).log_prob(y.double()).sum()
 
 
 def expect_reductions(submission, name, torch_loss, x, y, **kwargs):

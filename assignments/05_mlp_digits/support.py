@@ -6,7 +6,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from autograder.testing import expect_close, expect_equal, expect_floats, expect_tensor, fail, probing
-from autograder.testing.support import linear_weights
+from autograder.testing.support import expect_module, linear_weights
 
 SPLIT_NAMES = ("X_train", "X_test", "y_train", "y_test")
 
@@ -48,10 +48,7 @@ def expect_mlp(submission, input_size, layer_sizes, output_size, X):
     sizes = [input_size, *layer_sizes, output_size]
     weights = linear_weights(list(zip(sizes[1:], sizes[:-1], strict=True)))
     description = submission.probe("build_mlp", input_size, layer_sizes, output_size, X, weights)
-    if description["error"]:
-        fail("building or running MultiLayerNet failed", description["error"])
-    if not description["is_module"]:
-        fail("MultiLayerNet must be an nn.Module: subclass nn.Module and call super().__init__() first")
+    expect_module(description, "MultiLayerNet")
     calls = description["linear_calls"]
     if len(calls) != len(sizes) - 1 or not all(registered for _, _, registered in calls):
         fail(

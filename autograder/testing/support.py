@@ -64,3 +64,11 @@ def linear_weights(shapes: list[tuple[int, int]]) -> list[list[torch.Tensor]]:
     """Random ``[weight, bias]`` for linear layers of ``(out_features, in_features)`` shapes,
     drawn here, for a probe to load into a submission's network (see ``probing.describe``)."""
     return [[torch.randn(out, size_in) * 0.6, torch.randn(out) * 0.3] for out, size_in in shapes]
+
+
+def expect_module(description: dict, what: str) -> None:
+    """A probe's ``probing.build`` description must be of an ``nn.Module`` that built and ran."""
+    if description["error"]:
+        fail(f"{what} could not be built and run", description["error"])
+    if not description["is_module"]:
+        fail(f"{what} must be an nn.Module: subclass nn.Module and call super().__init__() first")
