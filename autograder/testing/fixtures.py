@@ -1,4 +1,4 @@
-"""The fixtures tests ask for: ``submission`` in both modes, ``reference`` when grading."""
+"""The fixtures tests ask for: ``submission`` and ``trusted`` in both modes, ``reference`` when grading."""
 
 from __future__ import annotations
 
@@ -25,12 +25,6 @@ def submission(request: pytest.FixtureRequest) -> Submission:
 def reference(request: pytest.FixtureRequest) -> ModuleType:
     """The reference solution, imported in the grader (hidden tests only)."""
     return request.config.stash[PLUGIN].reference()
-
-
-@pytest.fixture(scope="session")
-def probes(request: pytest.FixtureRequest) -> ModuleType:
-    """The assignment's probes module, to run a probe on the reference in the test process."""
-    return request.config.stash[PLUGIN].probes()
 
 
 @pytest.fixture(scope="session")
