@@ -2,9 +2,10 @@
 models passed off as its own, flags reset behind the grader's back, lookup networks and
 invented loss curves earn nothing for the tasks they did not implement."""
 
+import json
 import textwrap
 
-from conftest import ROOT, grade_json, task_scores
+from conftest import ROOT, run_cli, task_scores
 
 # The public probes sit next to the submission in the sandbox: at import it swaps them for
 # fakes that report what a right answer would look like (for the public test's seed only, so
@@ -141,11 +142,20 @@ def cheat(tmp_path, assignment, module, *attacks):
     return path
 
 
+def graded(submission, tmp_path, assignment, *extra):
+    """Task scores of a grading through the CLI (a failing training calls for its known
+    mistakes' hints, which train too: the grading takes a while)."""
+    out = tmp_path / "result.json"
+    done = run_cli("grade", assignment, submission, "--json", out, *extra, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return task_scores(json.loads(out.read_text()))
+
+
 def test_replaced_probes_public_models_reset_flags_and_a_lookup_fit_earn_nothing(tmp_path):
     submission = cheat(
         tmp_path, "05_mlp_digits", "mlp_digits", REPLACED_PROBES_05, PUBLIC_MODEL_05, RESET_FLAGS_05, LOOKUP_FIT_05
     )
-    scores = task_scores(grade_json(submission, tmp_path, assignment="05_mlp_digits"))
+    scores = graded(submission, tmp_path, "05_mlp_digits")
     assert scores["load_digits_tensors"][0] == scores["load_digits_tensors"][1] > 0  # the rest is graded as usual
     assert scores["MultiLayerNet"][0] == 0
     assert scores["accuracy"][0] == 0
@@ -154,7 +164,7 @@ def test_replaced_probes_public_models_reset_flags_and_a_lookup_fit_earn_nothing
 
 def test_replaced_probes_and_a_closed_form_network_with_an_invented_curve_earn_nothing(tmp_path):
     submission = cheat(tmp_path, "04_deep_learning", "deep_learning", CLOSED_FORM_04, REPLACED_PROBES_04)
-    scores = task_scores(grade_json(submission, tmp_path, "--max-call-seconds", "30", assignment="04_deep_learning"))
+    scores = graded(submission, tmp_path, "04_deep_learning", "--max-call-seconds", "30")
     assert scores["tiny_network_grads"][0] == scores["tiny_network_grads"][1] > 0
     assert scores["FFN"][0] == 0
     assert scores["train_ffn"][0] == 0
