@@ -42,11 +42,31 @@ def accuracy_of_linear_model(module, weight, bias, X, y):
     return module.accuracy(ModeAwareModel(weight, bias).train(), X, y)
 
 
-def fit_run(module, X_train, y_train, layers, initial, epochs, lr, batch_size, seed):
+class Recorder(nn.Module):
+    """Wraps a network. Inputs carry the sample's index in an extra last column, which the
+    recorder strips; every call with gradients enabled (a training step) notes its batch."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+        self.batches = []
+
+    def forward(self, x):
+        if torch.is_grad_enabled():
+            self.batches.append(x[:, -1].round().long())
+        return self.net(x[:, :-1])
+
+
+def fit_run(module, X_train, y_train, layers, initial, epochs, lr, batch_size, seed, repeat_epochs):
     """Trains ``probing.network(layers)``, starting from the weights ``initial``, with your
-    ``fit`` (after changing the global random state); returns your loss history and the
-    trained weights."""
-    model = probing.load(probing.network(layers), initial)
-    torch.manual_seed(seed + 4321)
-    history = module.fit(model, X_train, y_train, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
-    return {"history": history, "weights": probing.weights(model)}
+    ``fit``; then again for ``repeat_epochs`` with the same seed (after changing the global
+    random state). Returns, for both runs, your loss history, the batches the network trained
+    on (sample indices) and the trained weights."""
+    indexed = torch.cat([X_train, torch.arange(len(X_train), dtype=X_train.dtype).unsqueeze(1)], dim=1)
+    runs = []
+    for run_epochs in (epochs, repeat_epochs):
+        model = Recorder(probing.load(probing.network(layers), initial))
+        torch.manual_seed(seed + 4321 + run_epochs)
+        history = module.fit(model, indexed, y_train, epochs=run_epochs, lr=lr, batch_size=batch_size, seed=seed)
+        runs.append({"history": history, "batches": model.batches, "weights": probing.weights(model.net)})
+    return runs

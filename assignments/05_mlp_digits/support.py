@@ -1,6 +1,8 @@
 """What the public and the hidden tests of assignment 05 share: the expected data and the
 checks of each task. Every quantity is judged here, from the data the probes return."""
 
+from unittest import mock
+
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -86,36 +88,78 @@ def expect_accuracy(result, weight, bias, X, y):
     expect_close(result, want, rtol=1e-6, atol=1e-6, what="accuracy")
 
 
+class RecordedBatches:
+    """Stands in for the trusted ``fit``'s DataLoader: the batches the submission trained on."""
+
+    def __init__(self, X, y, epochs):
+        self.data, self.epochs, self.per_epoch = (X, y), iter(epochs), len(epochs[0])
+
+    def __len__(self):
+        return self.per_epoch
+
+    def __iter__(self):
+        X, y = self.data
+        return ((X[batch], y[batch]) for batch in next(self.epochs))
+
+
+def expect_batches(batches, n, epochs, batch_size):
+    """The batches of a run: ``batch_size`` samples (the last may be smaller), every sample once
+    per epoch, shuffled anew every epoch. Returns them split by epoch."""
+    per_epoch = -(-n // batch_size)
+    sizes = [len(batch) for batch in batches]
+    if len(sizes) != epochs * per_epoch or any(size != batch_size for size in sizes[: per_epoch - 1]):
+        fail(
+            f"fit should train on batches of batch_size samples, {per_epoch} per epoch (none dropped), and run no "
+            "other forward pass with gradients enabled",
+            f"it trained on {len(sizes)} batches in {epochs} epochs",
+        )
+    orders = [torch.cat(batches[e * per_epoch : (e + 1) * per_epoch]) for e in range(epochs)]
+    if not all(torch.equal(order.sort().values, torch.arange(n)) for order in orders):
+        fail("every epoch of fit should go through every training sample exactly once")
+    if torch.equal(orders[0], torch.arange(n)) or (epochs > 1 and torch.equal(orders[0], orders[1])):
+        fail("fit should shuffle the training samples, in a new order every epoch (DataLoader(..., shuffle=True))")
+    return [batches[e * per_epoch : (e + 1) * per_epoch] for e in range(epochs)]
+
+
 def expect_fit(submission, trusted, split, layer_sizes, epochs, lr, batch_size, seed, threshold):
     """Trains a network of MultiLayerNet's architecture with the submission's ``fit`` and judges
-    the run in the test: the loss history and the trained weights must be those of the trusted
-    ``fit`` from the same start (same seed, so the same batches), and the trained network, run
-    here, must classify held-out digits (noised here, never sent to the probe)."""
+    the run in the test: its batches, its loss history and trained weights against the trusted
+    ``fit`` replayed here from the same start on the same batches, the same run again for the
+    same seed, and the trained network, run here, on held-out digits (noised here, never sent
+    to the probe)."""
     X_train, X_test, y_train, y_test = split
     layers = mlp_layers(X_train.shape[1], layer_sizes, 10)
     initial = probing.weights(probing.network(layers))
-    run = submission.probe("fit_run", X_train, y_train, layers, initial, epochs, lr, batch_size, seed)
-    history = expect_floats(run["history"], epochs, what="fit's history")
+    first, second = submission.probe("fit_run", X_train, y_train, layers, initial, epochs, lr, batch_size, seed, 2)
+    history = expect_floats(first["history"], epochs, what="fit's history")
+    epochs_of_batches = expect_batches(first["batches"], len(y_train), epochs, batch_size)
     replay = probing.load(probing.network(layers), initial)
-    with probing.one_thread():
+    loader = RecordedBatches(X_train, y_train, epochs_of_batches)
+    with mock.patch.object(trusted, "DataLoader", lambda *args, **kwargs: loader), probing.one_thread():
         expected = trusted.fit(replay, X_train, y_train, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
     expect_close(
         torch.tensor(history, dtype=torch.float64),
         torch.tensor(expected, dtype=torch.float64),
         rtol=1e-3,
         atol=1e-5,
-        what="fit's history (per-epoch plain means of the batch losses, batches shuffled by the seeded generator)",
+        what="fit's history (per-epoch plain means of the batch losses)",
     )
     try:
-        trained = probing.load(probing.network(layers), run["weights"])
+        trained = probing.load(probing.network(layers), first["weights"])
     except (TypeError, ValueError, AttributeError):
         fail("fit should train the network it is given, in place")
-    if not all(
-        torch.allclose(w, e, rtol=1e-2, atol=1e-3) for w, e in zip(run["weights"], probing.weights(replay), strict=True)
-    ):
+    replayed = probing.weights(replay)
+    if not all(torch.allclose(w, e, rtol=1e-2, atol=1e-3) for w, e in zip(first["weights"], replayed, strict=True)):
         fail("fit's trained weights are not those of minibatch Adam on the cross-entropy from the given network")
-    noisy = (X_test + 0.05 * torch.randn(X_test.shape, generator=torch.Generator().manual_seed(seed + 97))).clamp(0, 1)
+    repeated = second["batches"]
+    if (
+        list(second["history"]) != history[:2]
+        or len(repeated) != 2 * len(epochs_of_batches[0])
+        or not all(torch.equal(a, b) for a, b in zip(repeated, first["batches"], strict=False))
+    ):
+        fail("fit with the same seed gave another run: shuffle with a torch.Generator seeded with seed")
+    noise = torch.randn(X_test.shape, generator=torch.Generator().manual_seed(seed + 97))
     with torch.no_grad():
-        accuracy = (trained(noisy).argmax(1) == y_test).double().mean().item()
+        accuracy = (trained((X_test + 0.05 * noise).clamp(0, 1)).argmax(1) == y_test).double().mean().item()
     if not accuracy >= threshold:
         fail(f"the trained network's held-out accuracy is below {threshold}", f"accuracy {accuracy:.4f}")
