@@ -16,10 +16,17 @@ import probes as _probes
 _real_fit_run = _probes.fit_run
 
 
-def _invented_fit_run(module, X_train, y_train, layers, initial, epochs, lr, batch_size, seed):
+def _invented_fit_run(module, X_train, y_train, layers, initial, epochs, lr, batch_size, seed, repeat_epochs):
     if seed != 0:
-        return _real_fit_run(module, X_train, y_train, layers, initial, epochs, lr, batch_size, seed)
-    return {"history": [2.3 * 0.7**epoch for epoch in range(epochs)], "weights": initial}
+        return _real_fit_run(module, X_train, y_train, layers, initial, epochs, lr, batch_size, seed, repeat_epochs)
+    generator = torch.Generator().manual_seed(seed)
+    orders = [torch.randperm(len(X_train), generator=generator) for _ in range(epochs)]
+    batches = [batch for order in orders for batch in order.split(batch_size)]
+    runs = []
+    for run_epochs in (epochs, repeat_epochs):
+        history = [2.3 * 0.7**epoch for epoch in range(run_epochs)]
+        runs.append({"history": history, "batches": batches[: len(batches) * run_epochs // epochs], "weights": initial})
+    return runs
 
 
 _probes.fit_run = _invented_fit_run
