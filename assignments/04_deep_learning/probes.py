@@ -27,10 +27,9 @@ def outcome(module, name, *args, **kwargs):
 
 
 def run_train_ffn(module, X, y, hidden_size, epochs, lr, seed):
-    """Runs ``train_ffn`` (after changing the global random state); returns its losses, the
-    weights of every ``FFN`` it built as they were when built, and the returned network's."""
+    """Runs ``train_ffn``; returns its losses, the weights of every ``FFN`` it built as they
+    were when built, and the returned network's."""
     built = []
-    torch.manual_seed(seed + 12345)
     with probing.building(module, "FFN", lambda net: built.append(probing.named_weights(net))):
         net, losses = module.train_ffn(X, y, hidden_size=hidden_size, epochs=epochs, lr=lr, seed=seed)
     return {"losses": losses, "built": built, "trained": probing.named_weights(net)}

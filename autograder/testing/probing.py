@@ -149,19 +149,38 @@ def build(module: ModuleType, name: str, args: Sequence[Any], X: torch.Tensor, w
 @contextlib.contextmanager
 def building(module: ModuleType, name: str, each: Callable[[Any], None]) -> Iterator[None]:
     """While inside, every object that ``module.<name>(...)`` builds is passed to ``each``
-    first (to record a network's initial weights, or to load given ones)."""
+    first (to record a network's initial weights, or to load given ones). A class keeps its
+    name (so ``super(FFN, self)`` still works): its ``__init__`` is wrapped instead."""
     original = getattr(module, name)
+    if not isinstance(original, type):
 
-    def build_and_pass(*args: Any, **kwargs: Any) -> Any:
-        built = original(*args, **kwargs)
-        each(built)
-        return built
+        def build_and_pass(*args: Any, **kwargs: Any) -> Any:
+            built = original(*args, **kwargs)
+            each(built)
+            return built
 
-    setattr(module, name, build_and_pass)
+        setattr(module, name, build_and_pass)
+        try:
+            yield
+        finally:
+            setattr(module, name, original)
+        return
+    own = vars(original).get("__init__")
+    init = original.__init__
+
+    def init_and_pass(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if type(self) is original:
+            each(self)
+
+    original.__init__ = init_and_pass
     try:
         yield
     finally:
-        setattr(module, name, original)
+        if own is None:
+            del original.__init__
+        else:
+            original.__init__ = own
 
 
 @contextlib.contextmanager
