@@ -94,8 +94,7 @@ def student_files(assignment: Assignment) -> Iterator[tuple[Path | str, str]]:
         assignment.public_dir / "conftest.py",
         *assignment.public_tests,
     ]
-    if assignment.probes_file:
-        public.append(assignment.probes_file)
+    public += [path for path in (assignment.public_dir / name for name in ("probes.py", "support.py")) if path.exists()]
     for path in public:
         yield path, path.name
     yield student_readme(assignment), "README.md"

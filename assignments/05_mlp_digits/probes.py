@@ -1,117 +1,72 @@
 """Probes: short, trusted functions that the tests run on your module.
 
 A test cannot receive a network, only data, so where a test needs to build your
-``MultiLayerNet``, call your ``accuracy`` on a model or train a model with your ``fit``, it
-calls one of these functions, which does that and returns what the test checks. You can
-call them yourself to see what the tests see, e.g.
-``probes.build_mlp(mlp_digits, 64, [128, 64], 10, torch.rand(5, 64))``.
+``MultiLayerNet``, call your ``accuracy`` on a model or train a network with your ``fit``, it
+calls one of these functions, which does that and returns data (weights, outputs, losses).
+Everything is judged from that data in the tests. You can call them yourself to see what the
+tests see, e.g. ``probes.build_mlp(mlp_digits, 64, [128, 64], 10, torch.rand(5, 64))``.
 """
-
-import copy
 
 import torch
 import torch.nn as nn
 
+from autograder.testing import probing
 
-def build_mlp(module, input_size, layer_sizes, output_size, X):
-    """Builds ``MultiLayerNet(input_size, layer_sizes, output_size)``; returns its registered
-    linear layers (in the order they were registered), its parameter count and its output on ``X``."""
-    net = module.MultiLayerNet(input_size, layer_sizes, output_size)
-    is_module = isinstance(net, nn.Module)
-    linears = [m for m in net.modules() if isinstance(m, nn.Linear)] if is_module else []
-    return {
-        "is_module": is_module,
-        "linears": [(m.weight.detach().clone(), m.bias.detach().clone()) for m in linears],
-        "parameter_count": sum(p.numel() for p in net.parameters()) if is_module else 0,
-        "output": net(X).detach(),
-    }
+
+def build_mlp(module, input_size, layer_sizes, output_size, X, weights=None):
+    """Builds ``MultiLayerNet(input_size, layer_sizes, output_size)``, loads ``weights`` into its
+    linear layers and describes it on ``X`` (see ``probing.describe``)."""
+    return probing.build(module, "MultiLayerNet", (input_size, layer_sizes, output_size), X, weights)
 
 
 class ModeAwareModel(nn.Module):
-    """A linear model whose scores are reversed in training mode, and that notes whether it
-    was called with gradients enabled. ``accuracy`` must see its evaluation-mode scores."""
+    """A linear model that scores differently in training mode and with gradients enabled:
+    ``accuracy`` sees the scores ``X @ weight.T + bias`` only in eval mode without gradients."""
 
     def __init__(self, weight, bias):
         super().__init__()
         self.linear = nn.Linear(weight.shape[1], weight.shape[0])
-        with torch.no_grad():
-            self.linear.weight.copy_(weight)
-            self.linear.bias.copy_(bias)
-        self.called_with_gradients = False
+        probing.load(self.linear, [weight, bias])
 
     def forward(self, x):
-        self.called_with_gradients = self.called_with_gradients or torch.is_grad_enabled()
         scores = self.linear(x)
-        return -scores if self.training else scores
+        if self.training:
+            scores = -scores
+        if torch.is_grad_enabled():
+            scores = scores.roll(1, dims=1)
+        return scores
 
 
 def accuracy_of_linear_model(module, weight, bias, X, y):
-    """``accuracy(model, X, y)`` for the linear model ``X @ weight.T + bias`` (a model in training
-    mode, that scores differently there); also says whether it was called with gradients."""
-    model = ModeAwareModel(weight, bias)
-    model.train()
-    value = module.accuracy(model, X, y)
-    return {"accuracy": value, "called_with_gradients": model.called_with_gradients}
-
-
-def mlp(input_size, layer_sizes, output_size):
-    """A network of the architecture of ``MultiLayerNet`` (the probes' own, to test ``fit`` alone)."""
-    sizes = [input_size, *layer_sizes]
-    layers = []
-    for i in range(len(layer_sizes)):
-        layers += [nn.Linear(sizes[i], sizes[i + 1]), nn.ReLU()]
-    return nn.Sequential(*layers, nn.Linear(sizes[-1], output_size))
+    """``accuracy(model, X, y)`` for a :class:`ModeAwareModel` handed over in training mode."""
+    return module.accuracy(ModeAwareModel(weight, bias).train(), X, y)
 
 
 class Recorder(nn.Module):
     """Wraps a network. Inputs carry the sample's index in an extra last column, which the
-    recorder strips; every call with gradients enabled (a training step) records the indices
-    of its batch and the scores it returned."""
+    recorder strips; every call with gradients enabled (a training step) notes its batch."""
 
     def __init__(self, net):
         super().__init__()
         self.net = net
-        self.indices, self.scores = [], []
+        self.batches = []
 
     def forward(self, x):
-        scores = self.net(x[:, :-1])
         if torch.is_grad_enabled():
-            self.indices.append(x[:, -1].round().long())
-            self.scores.append(scores.detach().clone())
-        return scores
+            self.batches.append(x[:, -1].round().long())
+        return self.net(x[:, :-1])
 
 
-def with_index_column(X):
-    return torch.cat([X, torch.arange(len(X), dtype=X.dtype).unsqueeze(1)], dim=1)
-
-
-def fit_and_predict(module, X_train, y_train, X_test, layer_sizes, epochs, lr, batch_size, seed, repeat_epochs):
-    """Trains ``mlp(64, layer_sizes, 10)`` with your ``fit``; then trains the same starting
-    network again with the same ``seed`` for ``repeat_epochs`` (after changing the global
-    random state).
-
-    Returns your loss histories, the batches each run trained on (sample indices, batch sizes
-    and the scores the network gave them) and the first run's predicted classes on ``X_test``.
-    """
-    start = mlp(X_train.shape[1], layer_sizes, 10)
-    runs, models = [], []
-    for run_epochs, disturbance in ((epochs, None), (repeat_epochs, 4321)):
-        if disturbance is not None:
-            torch.manual_seed(disturbance)
-        model = Recorder(copy.deepcopy(start))
-        history = module.fit(
-            model, with_index_column(X_train), y_train, epochs=run_epochs, lr=lr, batch_size=batch_size, seed=seed
-        )
-        models.append(model)
-        runs.append(
-            {
-                "history": history,
-                "sizes": [len(batch) for batch in model.indices],
-                "indices": torch.cat(model.indices) if model.indices else torch.zeros(0, dtype=torch.int64),
-                "scores": torch.cat(model.scores) if model.scores else torch.zeros(0, 10),
-            }
-        )
-    trained = models[0].net.eval()
-    with torch.no_grad():
-        runs[0]["predictions"] = trained(X_test).argmax(1)
+def fit_run(module, X_train, y_train, layers, initial, epochs, lr, batch_size, seed, repeat_epochs):
+    """Trains ``probing.network(layers)``, starting from the weights ``initial``, with your
+    ``fit``; then again for ``repeat_epochs`` with the same seed (after changing the global
+    random state). Returns, for both runs, your loss history, the batches the network trained
+    on (sample indices) and the trained weights."""
+    indexed = torch.cat([X_train, torch.arange(len(X_train), dtype=X_train.dtype).unsqueeze(1)], dim=1)
+    runs = []
+    for run_epochs in (epochs, repeat_epochs):
+        model = Recorder(probing.load(probing.network(layers), initial))
+        torch.manual_seed(seed + 4321 + run_epochs)
+        history = module.fit(model, indexed, y_train, epochs=run_epochs, lr=lr, batch_size=batch_size, seed=seed)
+        runs.append({"history": history, "batches": model.batches, "weights": probing.weights(model.net)})
     return runs

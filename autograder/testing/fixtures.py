@@ -1,4 +1,4 @@
-"""The fixtures tests ask for: ``submission`` in both modes, ``reference`` when grading."""
+"""The fixtures tests ask for: ``submission`` and ``trusted`` in both modes, ``reference`` when grading."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ from types import ModuleType
 
 import pytest
 
-from autograder.testing.handles import Submission
+from autograder.testing import support
+from autograder.testing.handles import LocalRunner, Submission
 from autograder.testing.plugin import PLUGIN
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    support.use_assignment(config.stash[PLUGIN].assignment)
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +28,9 @@ def reference(request: pytest.FixtureRequest) -> ModuleType:
 
 
 @pytest.fixture(scope="session")
-def probes(request: pytest.FixtureRequest) -> ModuleType:
-    """The assignment's probes module, to run a probe on the reference in the test process."""
-    return request.config.stash[PLUGIN].probes()
+def trusted(request: pytest.FixtureRequest) -> ModuleType:
+    """What a test replays a submission's run with: the reference when grading; in a student's
+    own folder, the student's module itself (there it can only fool its author)."""
+    plugin = request.config.stash[PLUGIN]
+    runner = plugin.handle._runner
+    return runner.module if isinstance(runner, LocalRunner) else plugin.reference()

@@ -1,113 +1,17 @@
 """Hidden tests of assignment 02: the submission against the reference solution."""
 
-import numpy as np
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from torch.utils.data import DataLoader, TensorDataset
 
-from autograder.testing import context, expect_close, expect_equal, expect_floats, task
-from autograder.testing.checks import failure
+from autograder.testing import expect_close, expect_equal, expect_floats, fail, task
 from autograder.testing.strategies import shapes, tensors
+from autograder.testing.support import assignment_support
 
+support = assignment_support()
 scalars = st.floats(-5, 5, width=32)
 parameters = st.one_of(scalars, scalars.map(torch.tensor))
 sizes = st.integers(1, 6)
-
-
-def fail(message, detail=""):
-    """Fail the test on the last call into the submission (a known mistake's hint is added)."""
-    raise failure(message, detail, context.current().last_call)
-
-
-def make_regression(n_samples, n_features, noise, random_state):
-    """The points of sklearn's ``make_regression`` (its algorithm, without importing scikit-learn)."""
-    rng = np.random.RandomState(random_state)
-    X = rng.standard_normal(size=(n_samples, n_features))
-    y = X @ (100 * rng.uniform(size=(n_features, 1))) + rng.normal(scale=noise, size=(n_samples, 1))
-    order = np.arange(n_samples)
-    rng.shuffle(order)
-    features = np.arange(n_features)
-    rng.shuffle(features)
-    return X[order][:, features], y[order, 0]
-
-
-def lecture_forward(parameters, X):
-    """The lecture's models (Linear, Sigmoid, Linear, ...) from their parameters in order, in float64."""
-    layers = list(zip(parameters[0::2], parameters[1::2], strict=True))
-    out = X.double()
-    for number, (weight, bias) in enumerate(layers):
-        out = out @ weight.T + bias
-        if number < len(layers) - 1:
-            out = torch.sigmoid(out)
-    return out
-
-
-def expect_replayed(run, X, y, epochs, batch_size, seed, criterion="mse", replayed=None):
-    """Replays a run of the train probe (a lecture model, the probe's shuffled loader): every
-    optimizer step must use the gradient of its own batch's loss, and the history must hold, for
-    every epoch, the plain mean of its batch losses. The first ``replayed`` epochs (default: all)
-    are replayed; the probe must have recorded their steps."""
-    history = expect_floats(run["history"], epochs, what="trainer's history")
-    loader = DataLoader(TensorDataset(X, y), batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
-    replayed = replayed or epochs
-    batches = [batch for _ in range(replayed) for batch in loader]
-    if len(run["steps"]) != len(batches):
-        fail(f"the optimizer made {len(run['steps'])} steps in {replayed} epochs; expected one per batch")
-    losses, got_grads, want_grads = [], [], []
-    for step, (X_batch, y_batch) in zip(run["steps"], batches, strict=True):
-        if any(grad is None for grad in step["grads"]):
-            fail("optimizer.step() ran with no gradients: call backward() before step()")
-        parameters = [p.double().requires_grad_() for p in step["parameters"]]
-        error = lecture_forward(parameters, X_batch) - y_batch.double()
-        loss = (error**2).mean() if criterion == "mse" else error.abs().mean()
-        got_grads += [grad.flatten() for grad in step["grads"]]
-        want_grads += [grad.flatten() for grad in torch.autograd.grad(loss, parameters)]
-        losses.append(loss.item())
-    expect_close(torch.cat(got_grads), torch.cat(want_grads).float(), rtol=1e-3, atol=1e-4,
-                 what="the gradients at the optimizer's steps")  # fmt: skip
-    per_epoch = len(loader)
-    expected = [sum(losses[e * per_epoch : (e + 1) * per_epoch]) / per_epoch for e in range(replayed)]
-    expect_close(torch.tensor(history[:replayed]), torch.tensor(expected), rtol=1e-5, what="trainer's history")
-
-
-def autograd_gradient(x, y, w, b):
-    """[dL/dw, dL/db] of the mean squared error by autograd in float64."""
-    params = torch.tensor([float(w), float(b)], dtype=torch.float64, requires_grad=True)
-    ((params[0] * x.double() + params[1] - y.double()) ** 2).mean().backward()
-    return params.grad
-
-
-def expect_network(info, what, layers, X):
-    """The model is nn.Linear layers of ``layers`` sizes with a sigmoid between them (see the public tests)."""
-    if info["error"]:
-        fail(f"{what} could not be built and run", info["error"])
-    if not info["is_module"]:
-        fail(f"{what} is not an nn.Module: the class must inherit from nn.Module")
-    calls = info["linear_calls"]
-    if len(calls) != len(layers):
-        fail(f"{what}'s forward used {len(calls)} nn.Linear layers; expected {len(layers)}")
-    for number, ((weight, bias, _), (size_in, size_out)) in enumerate(zip(calls, layers, strict=True), start=1):
-        if tuple(weight.shape) != (size_out, size_in) or bias is None or tuple(bias.shape) != (size_out,):
-            fail(f"{what}: layer {number} of forward is not an nn.Linear of the right sizes with a bias")
-    if not all(registered for _, _, registered in calls):
-        fail(f"{what}: a layer is not registered, so parameters() does not see it")
-    if sum(p.numel() for p in info["parameters"]) != sum(i * o + o for i, o in layers):
-        fail(f"{what} has the wrong number of parameters")
-    expected = X.double()
-    for number, (weight, bias, _) in enumerate(calls):
-        expected = expected @ weight.double().T + bias.double()
-        if number < len(calls) - 1:
-            expected = torch.sigmoid(expected)
-    expect_close(info["output"], expected.float(), rtol=1e-5, atol=1e-5, what=f"{what}'s forward")
-
-
-def nonlinear_data(n_samples, seed):
-    """The lecture's non-linear target y = x**2 + 15 sin(x)**3 on normal inputs (shuffled, not sorted)."""
-    rng = np.random.RandomState(seed)
-    x = rng.randn(n_samples)
-    y = x**2 + 15 * np.sin(x) ** 3
-    return torch.tensor(x[:, None], dtype=torch.float32), torch.tensor(y[:, None], dtype=torch.float32)
 
 
 # autograd_grad
@@ -120,7 +24,7 @@ def test_autograd_grad_matches_a_gradient_check(submission, shape, w, b, data):
     x = data.draw(tensors(shape, -3, 3))
     y = data.draw(tensors(shape, -3, 3))
     grad = submission.autograd_grad(x, y, w, b)
-    expect_close(grad, autograd_gradient(x, y, w, b).float(), rtol=1e-4, atol=1e-4)
+    expect_close(grad, support.mse_gradient(x, y, w, b).float(), rtol=1e-4, atol=1e-4)
     if grad.requires_grad:
         fail("autograd_grad returned a tensor that requires grad: return it detached")
 
@@ -130,7 +34,7 @@ def test_autograd_grad_on_float64(submission):
     """autograd_grad works on float64 data with 0-d float64 parameters."""
     x, y = torch.rand(40, dtype=torch.float64) * 4, torch.randn(40, dtype=torch.float64)
     w, b = torch.tensor(-0.6, dtype=torch.float64), torch.tensor(1.5, dtype=torch.float64)
-    expect_close(submission.autograd_grad(x, y, w, b), autograd_gradient(x, y, w, b), rtol=1e-6, atol=1e-8)
+    expect_close(submission.autograd_grad(x, y, w, b), support.mse_gradient(x, y, w, b), rtol=1e-6, atol=1e-8)
 
 
 # fit_autograd
@@ -152,8 +56,8 @@ def test_fit_autograd_follows_the_reference_step_by_step(submission, reference):
 
 @task("fit_autograd", points=1)
 def test_fit_autograd_converges_on_the_lecture_regression(submission, reference):
-    """On the lecture's make_regression data, fit_autograd reaches w ≈ 45.50, b ≈ -0.77."""
-    X, y = make_regression(500, 1, noise=10.0, random_state=0)
+    """On the lecture's make_regression data, fit_autograd follows the reference's losses to the fitted line."""
+    X, y = support.make_regression(500, 1, noise=10.0, random_state=0)
     x, y = torch.tensor(X[:, 0], dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
     params, losses = submission.fit_autograd(120, 0.1, torch.tensor([1.0, 1.0]), x, y)
     _, want_losses = reference.fit_autograd(120, 0.1, torch.tensor([1.0, 1.0]), x, y)
@@ -172,9 +76,9 @@ def test_fit_autograd_converges_on_the_lecture_regression(submission, reference)
 def test_linear_regression_any_sizes(submission, size_in, size_out, n):
     """LinearRegression(in, out) is the layer `linear` for any sizes and batch."""
     X = torch.randn(n, size_in)
-    info = submission.probe("inspect_model", "LinearRegression", (size_in, size_out), X)
-    expect_network(info, "LinearRegression", [(size_in, size_out)], X)
-    expect_equal(info["names"], ["linear.weight", "linear.bias"], what="LinearRegression's parameter names")
+    support.expect_network(
+        submission, "LinearRegression", (size_in, size_out), X, names=["linear.weight", "linear.bias"]
+    )
 
 
 @task("NonlinearRegression", points=2)
@@ -182,16 +86,14 @@ def test_linear_regression_any_sizes(submission, size_in, size_out, n):
 def test_nonlinear_regression_any_sizes(submission, size_in, hidden, size_out, n):
     """NonlinearRegression is Linear → Sigmoid → Linear for any sizes and batch."""
     X = torch.randn(n, size_in) * 2
-    info = submission.probe("inspect_model", "NonlinearRegression", (size_in, hidden, size_out), X)
-    expect_network(info, "NonlinearRegression", [(size_in, hidden), (hidden, size_out)], X)
+    support.expect_network(submission, "NonlinearRegression", (size_in, hidden, size_out), X)
 
 
 @task("DeepRegression", points=1)
 def test_deep_regression_with_equal_sizes(submission):
     """DeepRegression(3, 3, 3, 3) feeds each layer's output to the next layer."""
     X = torch.randn(10, 3) * 2
-    info = submission.probe("inspect_model", "DeepRegression", (3, 3, 3, 3), X)
-    expect_network(info, "DeepRegression", [(3, 3), (3, 3), (3, 3)], X)
+    support.expect_network(submission, "DeepRegression", (3, 3, 3, 3), X)
 
 
 @task("DeepRegression", points=1)
@@ -199,9 +101,7 @@ def test_deep_regression_with_equal_sizes(submission):
 def test_deep_regression_any_sizes(submission, size_in, hidden_1, hidden_2, size_out, n):
     """DeepRegression is Linear → Sigmoid → Linear → Sigmoid → Linear for any sizes and batch."""
     X = torch.randn(n, size_in) * 2
-    info = submission.probe("inspect_model", "DeepRegression", (size_in, hidden_1, hidden_2, size_out), X)
-    layers = [(size_in, hidden_1), (hidden_1, hidden_2), (hidden_2, size_out)]
-    expect_network(info, "DeepRegression", layers, X)
+    support.expect_network(submission, "DeepRegression", (size_in, hidden_1, hidden_2, size_out), X)
 
 
 # trainer
@@ -210,27 +110,27 @@ def test_deep_regression_any_sizes(submission, size_in, hidden_1, hidden_2, size
 @task("trainer", points=2, timeout=60)
 def test_trainer_steps_with_adam_on_a_deep_model(submission):
     """Three epochs of Adam on a deep model: every step uses its own batch's gradient; epoch means recorded."""
-    X, y = nonlinear_data(64, 3)
-    run = submission.probe("train", "deep", (1, 5, 3, 1), X, y, 3, 0.01, 10, optimizer="adam", seed=3, record=10**6)
-    expect_replayed(run, X, y, epochs=3, batch_size=10, seed=3)
+    X, y = support.nonlinear_data(64, 3)
+    run = submission.probe("train", (1, 5, 3, 1), X, y, 3, 0.01, 10, optimizer="adam", seed=3)
+    support.expect_replayed(run, X, y, epochs=3, batch_size=10, seed=3, optimizer="adam", lr=0.01)
 
 
 @task("trainer", points=1, timeout=60)
 def test_trainer_uses_the_given_criterion_and_default_epochs(submission):
     """Called without epochs, trainer runs 5 epochs with the given criterion (L1) and optimizer (SGD)."""
-    X, y = nonlinear_data(50, 4)
-    run = submission.probe("train", "nonlinear", (1, 4, 1), X, y, None, 0.1, 8, criterion="l1", seed=4, record=10**6)
-    expect_replayed(run, X, y, epochs=5, batch_size=8, seed=4, criterion="l1")
+    X, y = support.nonlinear_data(50, 4)
+    run = submission.probe("train", (1, 4, 1), X, y, None, 0.1, 8, criterion="l1", seed=4)
+    support.expect_replayed(run, X, y, epochs=5, batch_size=8, seed=4, optimizer="sgd", lr=0.1, criterion="l1")
 
 
 @task("trainer", points=2, timeout=60)
 def test_trainer_fits_the_nonlinear_target(submission):
     """A shallow network trained with your trainer predicts held-out points of x**2 + 15 sin(x)**3."""
-    X, y = nonlinear_data(300, 2020)
-    run = submission.probe("train", "nonlinear", (1, 20, 1), X[:200], y[:200], 50, 0.2, 24, optimizer="adam",
-                           X_test=X[200:], record=18)  # fmt: skip
-    expect_replayed(run, X[:200], y[:200], epochs=50, batch_size=24, seed=0, replayed=2)
-    held_out = ((run["predictions"] - y[200:]) ** 2).mean().item()
+    X, y = support.nonlinear_data(300, 2020)
+    run = submission.probe("train", (1, 20, 1), X[:200], y[:200], 50, 0.2, 24, optimizer="adam")
+    support.expect_replayed(run, X[:200], y[:200], epochs=50, batch_size=24, seed=0, optimizer="adam", lr=0.2,
+                            replayed=2)  # fmt: skip
+    held_out = ((support.lecture_forward(run["parameters"], X[200:]) - y[200:]) ** 2).mean().item()
     if not held_out < 3.0:  # the target's variance is about 55; the reference gets 0.47
         fail("the model trained by trainer predicts held-out data badly")
 

@@ -1,98 +1,16 @@
 """Hidden tests of assignment 03: the submission against torch's own functions."""
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
-from torch.utils.data import DataLoader, TensorDataset
 
-from autograder.testing import context, expect_close, expect_equal, task
-from autograder.testing.checks import failure
+from autograder.testing import expect_close, expect_equal, task
 from autograder.testing.strategies import shapes, tensors
+from autograder.testing.support import assignment_support
 
-EXTREMES = torch.tensor([-1e4, -1000.0, -100.0, -20.0, -1.0, -0.25, 0.3, 2.0, 20.0, 100.0, 1000.0, 1e4])
-
-
-def fail(message, detail=""):
-    """Fail the test on the last call into the submission (a known mistake's hint is added)."""
-    raise failure(message, detail, context.current().last_call)
-
-
-def shuffled(rng, X, y):
-    order = np.arange(len(X))
-    rng.shuffle(order)
-    return X[order], y[order]
-
-
-def make_circles(n_samples, factor, noise, random_state):
-    """The points of sklearn's ``make_circles`` (its algorithm, without importing scikit-learn)."""
-    rng = np.random.RandomState(random_state)
-    outer = np.linspace(0, 2 * np.pi, n_samples // 2, endpoint=False)
-    inner = np.linspace(0, 2 * np.pi, n_samples - n_samples // 2, endpoint=False)
-    X = np.stack(
-        [np.append(np.cos(outer), np.cos(inner) * factor), np.append(np.sin(outer), np.sin(inner) * factor)], 1
-    )
-    X, y = shuffled(rng, X, np.repeat([0, 1], [len(outer), len(inner)]))
-    return X + rng.normal(scale=noise, size=X.shape), y
-
-
-def make_blobs(n_samples, centers, center_box, cluster_std, random_state):
-    """The points of sklearn's ``make_blobs`` in 2-D (its algorithm, without importing scikit-learn)."""
-    rng = np.random.RandomState(random_state)
-    middles = rng.uniform(center_box[0], center_box[1], size=(centers, 2))
-    counts = [n_samples // centers + (k < n_samples % centers) for k in range(centers)]
-    X = np.concatenate([rng.normal(loc=middles[k], scale=cluster_std, size=(n, 2)) for k, n in enumerate(counts)])
-    return shuffled(rng, X, np.repeat(np.arange(centers), counts))
-
-
-def relu_network(parameters, X):
-    """Linear → ReLU → Linear from its parameters in order, in float64."""
-    weight_1, bias_1, weight_2, bias_2 = (p.double() for p in parameters)
-    return torch.relu(X.double() @ weight_1.T + bias_1) @ weight_2.T + bias_2
-
-
-def expect_classifier(info, what, sizes, X):
-    """``info`` (from the inspect_model probe) describes Linear → ReLU → Linear of ``sizes``, all
-    registered, returning the logits."""
-    size_in, hidden, size_out = sizes
-    if info["error"]:
-        fail(f"{what} could not be built and run", info["error"])
-    if not info["is_module"]:
-        fail(f"{what} is not an nn.Module: the class must inherit from nn.Module")
-    calls = info["linear_calls"]
-    shapes = [tuple(weight.shape) for weight, _, _ in calls]
-    if shapes != [(hidden, size_in), (size_out, hidden)] or any(bias is None for _, bias, _ in calls):
-        fail(f"{what}'s forward should call two nn.Linear layers of the right sizes, with biases")
-    if not all(registered for _, _, registered in calls) or len(info["parameters"]) != 4:
-        fail(f"{what}: its layers must be registered (attributes, nn.Sequential), so parameters() sees them all")
-    expected = relu_network([p for weight, bias, _ in calls for p in (weight, bias)], X)
-    expect_close(info["output"], expected.float(), rtol=1e-5, atol=1e-5, what=f"{what}'s logits")
-
-
-def expect_trained(run, X, y, batch_size, seed, true_loss, replayed=16):
-    """The first ``replayed`` steps of the probe's training used the right loss value and gradients
-    (those of Linear → ReLU → Linear with the true loss at the step's parameters)."""
-    loader = DataLoader(TensorDataset(X, y), batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
-    batches = [batch for _ in range(-(-replayed // len(loader))) for batch in loader][:replayed]
-    got_losses, want_losses, got_grads, want_grads = [], [], [], []
-    for step, (X_batch, y_batch) in zip(run["steps"], batches, strict=False):
-        parameters = [p.double().requires_grad_() for p in step["parameters"]]
-        loss = true_loss(relu_network(parameters, X_batch), y_batch)
-        got_losses.append(step["loss"])
-        want_losses.append(loss.item())
-        if any(grad is None for grad in step["grads"]):
-            fail("your loss gave no gradients for some parameters during training")
-        got_grads += [grad.flatten() for grad in step["grads"]]
-        want_grads += [grad.flatten() for grad in torch.autograd.grad(loss, parameters)]
-    if len(got_losses) < min(replayed, len(batches)):
-        fail("the training made fewer steps than there are batches")
-    expect_close(
-        torch.tensor(got_losses), torch.tensor(want_losses), rtol=1e-4, atol=1e-5, what="your loss in training"
-    )
-    expect_close(
-        torch.cat(got_grads), torch.cat(want_grads).float(), rtol=1e-3, atol=1e-5, what="the gradients in training"
-    )
+support = assignment_support()
+EXTREMES = support.EXTREMES
 
 
 def batches(max_classes=6, min_classes=2, low=-10.0, high=10.0):
@@ -187,15 +105,9 @@ def test_binary_classifier_on_other_sizes_and_circles(submission):
     other circles it reaches 0.95 held out."""
     for sizes in [(1, 3, 1), (4, 7, 2), (3, 1, 1)]:
         X = torch.randn(6, sizes[0]) * 2
-        info = submission.probe("inspect_model", "BinaryClassifier", sizes, X)
-        expect_classifier(info, "BinaryClassifier", sizes, X)
-    X, y = make_circles(300, factor=0.5, noise=0.1, random_state=2020)
-    X, y = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)[:, None]
-    run = submission.probe("train_classifier", "BinaryClassifier", (2, 16, 1), X[:200], y[:200], 20, 0.1, 40,
-                           "bce_with_logits", seed=1, X_test=X[200:])  # fmt: skip
-    expect_trained(run, X[:200], y[:200], 40, 1, F.binary_cross_entropy_with_logits)
-    if ((run["predictions"] > 0).float() == y[200:]).float().mean().item() < 0.95:
-        fail("BinaryClassifier does not reach a held-out accuracy of 0.95")
+        support.expect_classifier(submission, "BinaryClassifier", sizes, X)
+    support.expect_training(submission, "BinaryClassifier", (2, 16, 1), support.circles(2020), 20, 0.1, 40,
+                            "bce_with_logits", F.binary_cross_entropy_with_logits, 1, 0.95)  # fmt: skip
 
 
 @task("MulticlassClassifier", points=3, timeout=60)
@@ -204,15 +116,9 @@ def test_multiclass_classifier_on_other_sizes_and_blobs(submission):
     other blobs it reaches 0.95 held out."""
     for sizes in [(1, 3, 2), (4, 7, 6), (3, 2, 3)]:
         X = torch.randn(6, sizes[0]) * 2
-        info = submission.probe("inspect_model", "MulticlassClassifier", sizes, X)
-        expect_classifier(info, "MulticlassClassifier", sizes, X)
-    X, y = make_blobs(200, centers=4, center_box=(-1.2, 1.2), cluster_std=0.15, random_state=7)
-    X, y = torch.tensor(X, dtype=torch.float32), torch.tensor(y)
-    run = submission.probe("train_classifier", "MulticlassClassifier", (2, 8, 4), X[:150], y[:150], 10, 0.1, 25,
-                           "cross_entropy", seed=2, X_test=X[150:])  # fmt: skip
-    expect_trained(run, X[:150], y[:150], 25, 2, F.cross_entropy)
-    if (run["predictions"].argmax(1) == y[150:]).float().mean().item() < 0.95:
-        fail("MulticlassClassifier does not reach a held-out accuracy of 0.95")
+        support.expect_classifier(submission, "MulticlassClassifier", sizes, X)
+    support.expect_training(submission, "MulticlassClassifier", (2, 8, 4), support.blobs(7), 10, 0.1, 25,
+                            "cross_entropy", F.cross_entropy, 2, 0.95)  # fmt: skip
 
 
 @task("predict_binary", points=1)
