@@ -151,10 +151,9 @@ def _beside_notebook() -> Path:
 
 
 def _notebook_code(env: dict) -> str:
-    """The submission's source for rule checks: the kernel's history, else the notebook beside it."""
-    if env.get("In"):
-        return "\n".join(env["In"])
+    """The submission's source for rule checks: the notebook being graded (Otter's own cells
+    dropped, as intake reads it), else the kernel's history."""
     notebooks = sorted(Path.cwd().glob("*.ipynb"))
     if len(notebooks) == 1:
-        return notebook_source(notebooks[0].read_bytes(), str(notebooks[0])).source
-    return ""
+        return notebook_source(notebooks[0].read_bytes(), str(notebooks[0])).checked_source
+    return "\n".join(env.get("In") or [])

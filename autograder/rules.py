@@ -343,8 +343,17 @@ def _keeps_state(unit: _Unit) -> bool:
         return False
     defaults = [*function.args.defaults, *(d for d in function.args.kw_defaults if d)]
     return bool(unit.names - {unit.label} or unit.attributes) or any(
-        not isinstance(d, (ast.Constant, ast.Name, ast.Attribute)) for d in defaults
+        not (_literal(d) or isinstance(d, (ast.Name, ast.Attribute))) for d in defaults
     )
+
+
+def _literal(node: ast.AST) -> bool:
+    """Whether ``node`` is a value written out in full (``-1``, ``(1, 2)``, ``None``), which keeps nothing."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return not isinstance(value, (list, dict, set))
 
 
 def _star_replacements(module: _Module, task: str, matcher: _Matcher) -> list[tuple[str, int]]:

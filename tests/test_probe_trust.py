@@ -172,6 +172,27 @@ def test_replaced_probes_public_models_reset_flags_and_a_lookup_fit_earn_nothing
 def test_replaced_probes_and_a_closed_form_network_with_an_invented_curve_earn_nothing(tmp_path):
     submission = cheat(tmp_path, "04_deep_learning", "deep_learning", CLOSED_FORM_04, REPLACED_PROBES_04)
     scores = graded(submission, tmp_path, "04_deep_learning", "--max-call-seconds", "30")
-    assert scores["tiny_network_grads"][0] == scores["tiny_network_grads"][1] > 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    tiny = next(task for task in result["tasks"] if task["name"] == "tiny_network_grads")
+    # the rest is graded as usual (its points go with its rule: importing the probes breaks every rule)
+    assert all(test["status"] == "passed" for test in tiny["tests"] if test["max_score"])
     assert scores["FFN"][0] == 0
     assert scores["train_ffn"][0] == 0
+
+
+# At import, the submission appends to the probes file beside it, so that the probes, were they
+# imported after it, would put torch's own sigmoid in place of its unimplemented one, unseen by the
+# rules (the forbidden name is only ever in a string).
+REWRITES_PROBES_03 = """
+_PATCH = ["", "import sys, torch", "sys.modules['classification'].sigmoid = torch.sigmoid"]
+with open("probes.py", "a") as _probes_file:
+    _probes_file.write(chr(10).join(_PATCH))
+"""
+
+
+def test_rewriting_the_probes_file_at_import_changes_nothing(tmp_path):
+    submission = tmp_path / "classification.py"
+    stub = (ROOT / "assignments" / "03_classification" / "classification.py").read_text()
+    submission.write_text(stub + textwrap.dedent(REWRITES_PROBES_03))
+    scores = graded(submission, tmp_path, "03_classification", "--max-call-seconds", "5")
+    assert scores["sigmoid"][0] == 0

@@ -238,7 +238,9 @@ def test_forged_frames_from_inside_the_sandbox_earn_nothing_and_leak_nothing(tmp
 
     result = grade_json(with_changes(tmp_path, FORGER), tmp_path, "--max-call-seconds", "20")
     scores = task_scores(result)
-    assert scores["training_loop"] == task_scores(reference_result)["training_loop"]  # the grader carried on
+    training_loop = next(task for task in result["tasks"] if task["name"] == "training_loop")
+    assert all(test["status"] == "passed" for test in training_loop["tests"] if test["max_score"])  # carried on
+    # (its points go with its rule: sockets and classes made at run time break every rule)
     assert all(scores[task][0] == 0 for task in ("model", "loss_fn", "dloss_fn", "dmodel_dw", "dmodel_db", "grad_fn"))
     hidden = [test["message"] for task in result["tasks"] for test in task["tests"] if test["visibility"] != "visible"]
     assert hidden and not any("LEAK" in message for message in hidden)

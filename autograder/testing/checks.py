@@ -205,7 +205,7 @@ def _generic_hint(got: torch.Tensor, want: torch.Tensor, rtol: float, atol: floa
 
 def _whole_factor(ratio: float) -> bool:
     """Whether ``ratio`` or its inverse is a whole number of at least 2 (as a sum against a mean gives)."""
-    return any(abs(r) >= 2 - 1e-6 and abs(r - round(r)) < 1e-4 * abs(r) for r in (ratio, 1 / ratio) if r)
+    return any(abs(r) >= 2 - 1e-6 and abs(r - round(r)) < 1e-4 * abs(r) for r in ((ratio, 1 / ratio) if ratio else ()))
 
 
 def _show(value: Any) -> str:

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from autograder.sandbox import execution, protocol
-from autograder.sandbox.client import Limits, Sandbox, SubmissionError, read_response
+from autograder.sandbox.client import SANDBOX_KINDS, Limits, Sandbox, SubmissionError, read_response
 from autograder.testing import checks, context
 
 
@@ -70,7 +70,8 @@ class Submission:
         try:
             result = self._runner.call(kind, name, list(args), dict(kwargs), seed, test.call_seconds)
         except SubmissionError as error:
-            if test.hidden or error.function not in self._definitions:
+            reported = error.kind in SANDBOX_KINDS  # else the grader's own verdict, which names what it is about
+            if not error.function or (reported and (test.hidden or error.function not in self._definitions)):
                 # in hidden tests no name of the submission's choosing (one of thousands could carry the input)
                 error.function = name if kind == "function" else test.task
             test.fatal = error  # the test is over: later calls (e.g. Hypothesis's) fail at once
@@ -273,7 +274,8 @@ class SandboxRunner:
         if self._verdict is None and left <= 0:
             self._verdict = self._out_of_time()
         if self._verdict is not None:
-            raise SubmissionError(self._verdict.kind, self._verdict.name, message=self._verdict.message)
+            verdict = self._verdict
+            raise SubmissionError(verdict.kind, verdict.name, message=verdict.message, function=verdict.name)
         started = time.monotonic()
         try:
             return self._call(kind, name, args, kwargs, seed, min(timeout, left), left)
@@ -287,7 +289,7 @@ class SandboxRunner:
 
     def _out_of_time(self) -> SubmissionError:
         budget = f"its time budget ({self._limits.budget_seconds:g} s): the remaining tests were not run"
-        return SubmissionError("timeout", "your submission", message=budget)
+        return SubmissionError("timeout", "your submission", message=budget, function="your submission")
 
     def start(self, left: float | None = None) -> None:
         """Start a sandbox (a call does at need); an import that hangs or ends the process is final."""
@@ -297,7 +299,9 @@ class SandboxRunner:
         try:
             self._sandbox = Sandbox(*self._files, limits, self._preload, self._hidden)
         except SubmissionError as error:
-            self._verdict = SubmissionError(error.kind, "importing your module", message=error.message)
+            self._verdict = SubmissionError(
+                error.kind, "importing your module", message=error.message, function="importing your module"
+            )
             raise self._verdict from None
 
     def _call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float, left: float) -> dict:
