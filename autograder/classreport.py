@@ -16,6 +16,7 @@ from pathlib import Path
 
 from autograder import pages, similarity
 from autograder.results import KNOWN_MISTAKE, PASSED, TIMEOUT
+from autograder.testing.dependencies import FIX_FIRST
 
 REPORT = "report.html"
 SLOWEST = 10
@@ -33,6 +34,11 @@ def mistake_of(test: dict) -> str:
         if line.startswith(KNOWN_MISTAKE):
             return line.removeprefix(KNOWN_MISTAKE)
     return ""
+
+
+def explained(task: dict, test: dict) -> bool:
+    """Whether a failure is accounted for: its task matched a known mistake, or a task it uses fails."""
+    return any(mistake_of(other) for other in task["tests"]) or FIX_FIRST in test.get("message", "")
 
 
 def graded(records: list[dict]) -> list[dict]:
@@ -126,7 +132,7 @@ def unmatched_section(records: list[dict]) -> list[str]:
         failed = tuple(
             (task["name"], test["name"], test["status"])
             for task, test in tests_of(record)
-            if test["status"] != PASSED and not mistake_of(test)
+            if test["status"] != PASSED and not explained(task, test)
         )  # in the tests' order, which every result shares
         if failed:
             groups[failed].append(record["key"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 from autograder import rules
 from autograder.results import PASSED, TaskResult
 
+FIX_FIRST = ", which fails its own tests: fix"  # in the note on a task that fails because a task it uses fails
+
 
 def task_uses(source: str, task_names: list[str]) -> dict[str, list[str]]:
     """For each task, the other tasks its code reaches (directly or through helpers), in task order."""
@@ -31,7 +33,7 @@ def blame_failing_dependencies(tasks: dict[str, TaskResult], uses: dict[str, lis
         culprit = next((other for other in uses.get(name, []) if other in hints), None)
         if name not in hints or culprit is None or task.rule_broken or hints[name] == hints[culprit]:
             continue  # passed, on its own, its own rule broken, or already told (a stub, an import error)
-        note = f"{name} uses {culprit}, which fails its own tests: fix {culprit} first"
+        note = f"{name} uses {culprit}{FIX_FIRST} {culprit} first"
         for test in task.tests:
             if test.status != PASSED:
                 test.message = "\n".join([note, test.message]) if test.message else note
