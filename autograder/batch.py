@@ -237,8 +237,14 @@ def grade_all(
     stamp: Stamp,
     jobs: int,
     progress: Callable[[dict], None],
+    allow_unisolated: bool = False,
+    note: Callable[[str], None] | None = None,
 ) -> None:
-    """Grade ``todo`` on ``jobs`` warm workers, writing each result as it comes."""
+    """Grade ``todo`` on ``jobs`` warm workers, writing each result as it comes.
+
+    Where the sandbox cannot be isolated, hidden tests are refused (a :class:`BatchError`) unless
+    ``allow_unisolated``; then ``note`` gets the one-line notice, once (by default it goes to
+    stderr, as ``grade`` says it)."""
     refused = [(item, sha) for item, sha in todo if item.problem]
     for item, sha in refused:
         record = new_record(item, assignment, stamp, sha, {"error": item.problem})
@@ -247,7 +253,8 @@ def grade_all(
     queue = [(item, sha) for item, sha in todo if not item.problem]
     if not queue:
         return
-    with WorkerPool(assignment, min(jobs, len(queue)), stamp.options.get("max_call_seconds")) as pool:
+    count, max_call_seconds = min(jobs, len(queue)), stamp.options.get("max_call_seconds")
+    with WorkerPool(assignment, count, max_call_seconds, allow_unisolated, note) as pool:
         for (item, sha), outcome in pool.grade([(item.path, (item, sha)) for item, sha in queue]):
             record = new_record(item, assignment, stamp, sha, outcome)
             write_record(out, record)
@@ -266,14 +273,26 @@ def result_from_dict(data: dict) -> GradingResult:
     return GradingResult(data["assignment"], data["submission"], tasks, data["execution_time"], data["notes"])
 
 
+def print_note(notice: str) -> None:
+    print(f"note: {notice}", file=sys.stderr)
+
+
 # --- the workers ---------------------------------------------------------------------------
 
 
 class WorkerPool:
     """``count`` warm worker processes; a worker that dies is replaced and its submission reported."""
 
-    def __init__(self, assignment: Assignment, count: int, max_call_seconds: float | None) -> None:
+    def __init__(
+        self,
+        assignment: Assignment,
+        count: int,
+        max_call_seconds: float | None,
+        allow_unisolated: bool = False,
+        note: Callable[[str], None] | None = None,
+    ) -> None:
         self.assignment, self.count, self.max_call_seconds = assignment, count, max_call_seconds
+        self.allow_unisolated, self.note, self.noted = allow_unisolated, note or print_note, set[str]()
         self.context = multiprocessing.get_context("spawn")
         self.workers: list[Worker] = []
 
@@ -289,7 +308,7 @@ class WorkerPool:
         ours, theirs = self.context.Pipe()
         process = self.context.Process(
             target=worker_main,
-            args=(str(self.assignment.public_dir), self.max_call_seconds, theirs),
+            args=(str(self.assignment.public_dir), self.max_call_seconds, self.allow_unisolated, theirs),
             daemon=True,
         )
         process.start()
@@ -322,6 +341,10 @@ class WorkerPool:
                         yield job, {"error": "the grading process ended while grading this submission"}
                 elif "fatal" in message:
                     raise BatchError(message["fatal"])
+                elif "note" in message:
+                    if message["note"] not in self.noted:  # every worker says it: once is enough
+                        self.noted.add(message["note"])
+                        self.note(message["note"])
                 elif "ready" in message:
                     worker.ready = True
                 elif "result" in message or "error" in message:
@@ -366,11 +389,13 @@ class Worker:
             self.process.join()
 
 
-def worker_main(public_dir: str, max_call_seconds: float | None, connection: Connection) -> None:
+def worker_main(
+    public_dir: str, max_call_seconds: float | None, allow_unisolated: bool, connection: Connection
+) -> None:
     """A warm worker: one pytest session that grades every submission it is sent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # unwinds, so the sandbox is killed
     from autograder import warm
 
     with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
-        warm.serve(Path(public_dir), max_call_seconds, connection)
+        warm.serve(Path(public_dir), max_call_seconds, connection, allow_unisolated)

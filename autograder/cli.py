@@ -110,18 +110,19 @@ def add_grade(commands: argparse._SubParsersAction, parents: argparse.ArgumentPa
         action="store_true",
         help="in GitHub Actions: table to the job summary, result for Classroom to the step outputs",
     )
-    add_max_call_seconds(command)
+    add_grading_options(command)
     command.add_argument("--budget-seconds", type=float, help="time the submission may use in all (default 600 s)")
-    command.add_argument(
-        "--allow-unisolated", action="store_true", help="run hidden tests even where the sandbox cannot be isolated"
-    )
     command.set_defaults(run=run_grade)
 
 
-def add_max_call_seconds(command: argparse.ArgumentParser) -> None:
-    """The option every grading command shares: a cap on each call's time limit."""
+def add_grading_options(command: argparse.ArgumentParser) -> None:
+    """The options every grading command shares: a cap on each call's time limit, and running
+    hidden tests where the sandbox cannot be isolated."""
     command.add_argument(
         "--max-call-seconds", type=float, help="cap every call's time limit (tests set their own, 10 s by default)"
+    )
+    command.add_argument(
+        "--allow-unisolated", action="store_true", help="run hidden tests even where the sandbox cannot be isolated"
     )
 
 
@@ -485,7 +486,7 @@ def add_grade_all(commands: argparse._SubParsersAction, parents: argparse.Argume
     command.add_argument("--roster", type=Path, help="a roster CSV (an exported Canvas gradebook works)")
     command.add_argument("--regrade", action="store_true", help="grade every submission again")
     command.add_argument("--shard", help="grade only part K of N of the submissions (K/N, e.g. 2/4)")
-    add_max_call_seconds(command)
+    add_grading_options(command)
     command.set_defaults(run=run_grade_all)
 
 
@@ -552,6 +553,7 @@ def run_grade_all(args: argparse.Namespace) -> int:
                     stamp,
                     args.jobs,
                     lambda record: progress.update(bar, advance=1, description=record["key"]),
+                    args.allow_unisolated,
                 )
             except KeyboardInterrupt:
                 stopped = True

@@ -153,11 +153,14 @@ def read_submission(assignment: Assignment, path: Path) -> submission.LoadedSubm
     return submission.load(path, assignment.module, stub)
 
 
-def prepare_grader(assignment: Assignment, allow_unisolated: bool) -> None:
-    """Once per grading process or submission: preloads started, isolation checked, instructor files closed."""
+def prepare_grader(assignment: Assignment, allow_unisolated: bool) -> str:
+    """Once per grading process or submission: preloads started, isolation checked, instructor files closed.
+
+    Returns the notice :func:`check_isolation` gave ("" when the sandbox is isolated)."""
     shared_zygote().preload(assignment.sandbox_preload)
-    check_isolation(assignment, allow_unisolated)
+    notice = check_isolation(assignment, allow_unisolated)
     protect_instructor_files(assignment)
+    return notice
 
 
 def sandbox_settings(assignment: Assignment, limits: Limits) -> tuple:
@@ -174,20 +177,22 @@ def submission_handle(loaded: submission.LoadedSubmission, runner: SandboxRunner
     return handle
 
 
-def check_isolation(assignment: Assignment, allow_unisolated: bool) -> None:
-    """Say in one line when the sandbox cannot be kept from the grader; refuse hidden tests then.
+def check_isolation(assignment: Assignment, allow_unisolated: bool) -> str:
+    """Say in one line when the sandbox cannot be kept from the grader (and return that line);
+    refuse hidden tests then, unless ``allow_unisolated``.
 
     Before any sandbox starts, the grader also becomes non-dumpable, so that no process of
     its user can read its memory or attach to it.
     """
     isolation.make_undumpable()
     if isolation_mode() != "none":
-        return
+        return ""
     reason = shared_zygote().isolation()[1]
     notice = f"this machine cannot isolate the submission from the grader ({reason})"
     if assignment.hidden_tests and not allow_unisolated:
         raise GradingError(f"{notice}: refusing to run hidden tests (pass --allow-unisolated to run them anyway)")
     print(f"note: {notice}", file=sys.stderr)
+    return notice
 
 
 @contextlib.contextmanager

@@ -12,10 +12,13 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autograder.results import LOSS, REFERENCE_LOSS
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 STYLE = (Path(__file__).parent / "templates" / "report" / "style.css").read_text()
+CEILING = 100  # how far above the reference's largest loss a plot of losses reaches
 MAX_POINTS = 10_000  # a curve longer than this is cut: a submission decides how long its losses are
 PASSED, PARTLY, FAILED = "passed", "partly", "failed"
 # What a stored test lacking a field is read as: unknown visibility counts as hidden.
@@ -111,7 +114,10 @@ def histogram(scores: list[float], max_score: float) -> str:
 
 
 def curves(losses: list[list[float]], reference: list[float] | None) -> str:
-    """Loss curves (thin) against the reference's (thick, black); a log scale when every loss is positive."""
+    """Loss curves (thin) against the reference's (thick, black); a log scale when every loss is positive.
+
+    A curve that climbs past :data:`CEILING` times the reference's largest loss leaves the plot
+    there, so that one diverging run does not flatten every other curve."""
     figure = new_figure(5.0, 3.0)
     axes = figure.add_subplot()
     alpha = 0.9 if len(losses) == 1 else max(0.15, 1 / math.sqrt(len(losses)))
@@ -122,6 +128,9 @@ def curves(losses: list[list[float]], reference: list[float] | None) -> str:
     values = [v for loss in [*losses, reference or []] for v in loss if not math.isnan(v)]
     if values and min(values) > 0:
         axes.set_yscale("log")
+    top = CEILING * max((abs(v) for v in reference or [] if not math.isnan(v)), default=0.0)
+    if top > 0 and max(values) > top:
+        axes.set_ylim(top=top)
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss")
     axes.legend()
@@ -138,5 +147,5 @@ def loss_curves(test: dict) -> tuple[list[float], list[float] | None] | None:
     metrics = test.get("metrics")
     if not isinstance(metrics, dict):
         return None
-    loss = series(metrics.get("loss"))
-    return None if loss is None else (loss, series(metrics.get("reference_loss")))
+    loss = series(metrics.get(LOSS))
+    return None if loss is None else (loss, series(metrics.get(REFERENCE_LOSS)))

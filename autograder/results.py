@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 
 PASSED, FAILED, ERROR, TIMEOUT = "passed", "failed", "error", "timeout"
+LOSS, REFERENCE_LOSS = "loss", "reference_loss"  # the metrics of a loss curve and the reference's
 KNOWN_MISTAKE = "This looks like a known mistake: "
 
 Metric = float | list[float]

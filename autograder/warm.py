@@ -1,8 +1,9 @@
 """A warm grading worker: one pytest session, collected once, that grades submission after submission.
 
 See :mod:`autograder.batch` for why and how; the protocol on the worker's connection is:
-the worker sends ``{"ready": True}`` once its tests are collected (or ``{"fatal": reason}``
-when they cannot run), then answers each ``{"path": ...}`` with one outcome:
+the worker sends ``{"note": notice}`` first where the sandbox cannot be isolated and that is
+allowed, ``{"ready": True}`` once its tests are collected (or ``{"fatal": reason}`` when they
+cannot run, or may not run on this machine), then answers each ``{"path": ...}`` with one outcome:
 ``{"result", "module_source", "seconds", "timings"}`` or ``{"error", "seconds"}``; an error
 with ``"retire": True`` means the worker is ending and must be replaced.
 """
@@ -22,7 +23,14 @@ from _pytest.runner import runtestprotocol
 
 from autograder import course, submission
 from autograder.course import Assignment
-from autograder.grading import GraderPlugin, prepare_grader, read_submission, sandbox_settings, submission_handle
+from autograder.grading import (
+    GraderPlugin,
+    GradingError,
+    prepare_grader,
+    read_submission,
+    sandbox_settings,
+    submission_handle,
+)
 from autograder.results import GradingResult, TaskResult
 from autograder.sandbox.client import Limits, SubmissionError
 from autograder.sandbox.launcher import shared_zygote
@@ -132,11 +140,21 @@ class WarmGrader(GraderPlugin):
         }
 
 
-def serve(public_dir: Path, max_call_seconds: float | None, connection: Connection) -> None:
-    """Load the assignment, collect its tests once, and grade until the connection closes."""
+def serve(
+    public_dir: Path, max_call_seconds: float | None, connection: Connection, allow_unisolated: bool = False
+) -> None:
+    """Load the assignment, collect its tests once, and grade until the connection closes.
+
+    Where the sandbox cannot be isolated, hidden tests are refused unless ``allow_unisolated``."""
     shared_zygote()  # it imports torch while this process collects the tests
     assignment = course.load(str(public_dir))
-    prepare_grader(assignment, allow_unisolated=False)
+    try:
+        notice = prepare_grader(assignment, allow_unisolated)
+    except GradingError as error:
+        connection.send({"fatal": str(error)})
+        return
+    if notice:
+        connection.send({"note": notice})
     plugin = WarmGrader(assignment, max_call_seconds, connection)
     paths = [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests]
     args = ["-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib", "-c", os.devnull]

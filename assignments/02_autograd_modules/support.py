@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from autograder.testing import expect_close, expect_floats, fail
+from autograder.testing import expect_close, expect_floats, fail, record_losses
 from autograder.testing.support import expect_module, expect_steps, linear_weights
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
@@ -105,13 +105,42 @@ def lecture_forward(parameters, X):
     return out
 
 
+def shuffled(X, y, batch_size, seed):
+    """The train probe's loader: shuffled batches, in the order its seed decides."""
+    return DataLoader(TensorDataset(X, y), batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+
+
+def batch_loss(parameters, X_batch, y_batch, criterion):
+    """The criterion (``"mse"`` or ``"l1"``) of a lecture model of ``parameters`` on one batch, in float64."""
+    error = lecture_forward(parameters, X_batch) - y_batch.double()
+    return (error**2).mean() if criterion == "mse" else error.abs().mean()
+
+
+def trained_history(start, X, y, epochs, batch_size, seed, optimizer, lr, criterion):
+    """The history a correct trainer records from the parameters ``start`` on the probe's batches."""
+    parameters = [p.detach().double().clone().requires_grad_() for p in start]
+    chosen = OPTIMIZERS[optimizer](parameters, lr=lr)
+    loader, history = shuffled(X, y, batch_size, seed), []
+    for _ in range(epochs):
+        total = 0.0
+        for X_batch, y_batch in loader:
+            chosen.zero_grad()
+            loss = batch_loss(parameters, X_batch, y_batch, criterion)
+            loss.backward()
+            chosen.step()
+            total += loss.item()
+        history.append(total / len(loader))
+    return history
+
+
 def expect_replayed(run, X, y, epochs, batch_size, seed, optimizer, lr, criterion="mse", replayed=None):
     """Replays a run of the train probe (a lecture model, the probe's shuffled loader): every
     optimizer step must use the gradient of its own batch's loss, and the history must hold, for
     every epoch, the plain mean of its batch losses. The first ``replayed`` epochs (default: all)
-    are replayed; the probe must have recorded their steps."""
+    are replayed; the probe must have recorded their steps. The history is recorded beside a
+    correct trainer's from the same start."""
     history = expect_floats(run["history"], epochs, what="trainer's history")
-    loader = DataLoader(TensorDataset(X, y), batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    loader = shuffled(X, y, batch_size, seed)
     replayed = replayed or epochs
     batches = [batch for _ in range(replayed) for batch in loader]
     if len(run["steps"]) < len(batches):
@@ -121,11 +150,12 @@ def expect_replayed(run, X, y, epochs, batch_size, seed, optimizer, lr, criterio
         if any(grad is None for grad in step["grads"]):
             fail("optimizer.step() ran with no gradients: call backward() before step()")
         parameters = [p.double().requires_grad_() for p in step["parameters"]]
-        error = lecture_forward(parameters, X_batch) - y_batch.double()
-        loss = (error**2).mean() if criterion == "mse" else error.abs().mean()
+        loss = batch_loss(parameters, X_batch, y_batch, criterion)
         got_grads += [grad.flatten() for grad in step["grads"]]
         want_grads += [grad.flatten() for grad in torch.autograd.grad(loss, parameters)]
         losses.append(loss.item())
+    reference = trained_history(run["steps"][0]["parameters"], X, y, epochs, batch_size, seed, optimizer, lr, criterion)
+    record_losses(history, reference)
     expect_close(torch.cat(got_grads), torch.cat(want_grads).float(), rtol=1e-3, atol=1e-4,
                  what="the gradients at the optimizer's steps")  # fmt: skip
     per_epoch = len(loader)

@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from autograder.testing import expect_close, expect_floats, expect_tensor, fail, probing
+from autograder.testing import expect_close, expect_floats, expect_tensor, fail, probing, record_losses
 from autograder.testing.support import expect_module, linear_weights
 
 GRAD_KEYS = ("w1", "b1", "w3", "b3", "x")
@@ -125,6 +125,7 @@ def expect_train_ffn(submission, trusted, X, y, X_test, hidden_size, epochs, lr,
     expect_ffn_weights(initial, X.shape[1], 1, hidden_size, what="the FFN that train_ffn built")
     with probing.building(trusted, "FFN", lambda net: probing.load(net, list(initial.values()))), probing.one_thread():
         replay, expected = trusted.train_ffn(X, y, hidden_size=hidden_size, epochs=epochs, lr=lr, seed=seed)
+    record_losses(losses, expected)
     expect_close(torch.tensor(losses), torch.tensor(expected), rtol=1e-3, atol=1e-5,
                  what="train_ffn's losses (full-batch SGD on the MSE, each recorded before its step)")  # fmt: skip
     if not math.isfinite(losses[-1]) or not losses[-1] < 0.1 * losses[0]:

@@ -7,7 +7,15 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from autograder.testing import expect_close, expect_equal, expect_floats, expect_tensor, fail, probing
+from autograder.testing import (
+    expect_close,
+    expect_equal,
+    expect_floats,
+    expect_tensor,
+    fail,
+    probing,
+    record_losses,
+)
 from autograder.testing.support import expect_module, linear_weights
 
 SPLIT_NAMES = ("X_train", "X_test", "y_train", "y_test")
@@ -137,6 +145,7 @@ def expect_fit(submission, trusted, split, layer_sizes, epochs, lr, batch_size, 
     loader = RecordedBatches(X_train, y_train, epochs_of_batches)
     with mock.patch.object(trusted, "DataLoader", lambda *args, **kwargs: loader), probing.one_thread():
         expected = trusted.fit(replay, X_train, y_train, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
+    record_losses(history, expected)
     expect_close(
         torch.tensor(history, dtype=torch.float64),
         torch.tensor(expected, dtype=torch.float64),
