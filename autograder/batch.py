@@ -11,7 +11,8 @@ submission is graded (so a stopped batch loses nothing and a rerun goes on where
       "student": {"name", "id", "login", "email"},   # "" where unknown
       "co_submitters": [{"name", "id", "login", "email"}, ...],  # a group's other members
       "source": "submission_123456",       # where it came from, relative to SUBMISSIONS
-      "late": false,
+      "late": false,                       # the export says so, or it was handed in after --due
+      "submitted_at": "2026-12-01T22:04:37+00:00",   # when it was handed in, where the export says ("" else)
       "assignment": "01_gradient_descent",
       "submission_hash": "sha256:…",       # of the submission's files (names and bytes)
       "assignment_hash": "sha256:…",       # of its manifest, tests, reference, probes and bank
@@ -26,7 +27,9 @@ submission is graded (so a stopped batch loses nothing and a rerun goes on where
     }
 
 A result is *current* when its submission, assignment and engine hashes and its options equal
-today's; a rerun grades only submissions without a current result (``--regrade``: all).
+today's; a rerun grades only submissions without a current result (``--regrade``: all), and
+brings the others' identity (student, source, late, submitted_at) up to date with the export,
+the roster and ``--due`` of this run.
 
 Warm workers
 ------------
@@ -184,14 +187,17 @@ def write_record(out: Path, record: dict) -> None:
     os.replace(partial, path)
 
 
+def identity(item: Found) -> dict:
+    """The fields of a result that the export, the roster and ``--due`` decide."""
+    return {**item.identity(), "source": item.source, "late": item.late, "submitted_at": item.submitted_at}
+
+
 def new_record(item: Found, assignment: Assignment, stamp: Stamp, sha: str, outcome: dict) -> dict:
     """A result file's content, from a worker's ``outcome`` (see the module docstring)."""
     return {
         "format": FORMAT,
         "key": item.key,
-        **item.identity(),
-        "source": item.source,
-        "late": item.late,
+        **identity(item),
         "assignment": assignment.id,
         "submission_hash": sha,
         "assignment_hash": stamp.assignment_hash,
@@ -216,6 +222,8 @@ class Plan:
 
 
 def plan(found: list[Found], out: Path, stamp: Stamp, shard: tuple[int, int] | None, regrade: bool) -> Plan:
+    """The submissions of ``shard`` to grade; a current result whose identity the export, roster
+    or due date of this run changed is rewritten with it (its grading stays)."""
     todo, current, outside = [], 0, 0
     for item in found:
         if not in_shard(item.key, shard):
@@ -225,6 +233,8 @@ def plan(found: list[Found], out: Path, stamp: Stamp, shard: tuple[int, int] | N
         old = None if regrade else read_record(record_path(out, item.key))
         if old is not None and stamp.is_current(old, sha):
             current += 1
+            if any(old.get(name) != value for name, value in identity(item).items()):
+                write_record(out, old | identity(item))
         else:
             todo.append((item, sha))
     return Plan(todo, current, outside)

@@ -7,6 +7,7 @@ at once; torch, pytest and the grading engine are imported inside the commands t
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib.metadata
 import os
 import sys
@@ -484,10 +485,28 @@ def add_grade_all(commands: argparse._SubParsersAction, parents: argparse.Argume
     command.add_argument("--out", type=Path, required=True, help="the folder of results and gradebook")
     command.add_argument("--jobs", type=int, help="warm worker processes (default: one per core)")
     command.add_argument("--roster", type=Path, help="a roster CSV (an exported Canvas gradebook works)")
+    command.add_argument(
+        "--due",
+        type=due_time,
+        metavar="DATETIME",
+        help="the deadline, e.g. 2026-12-01T23:59 (local time) or 2026-12-01T23:59+01:00: a submission the "
+        "export says was handed in later is late (Canvas marks late ones itself)",
+    )
     command.add_argument("--regrade", action="store_true", help="grade every submission again")
     command.add_argument("--shard", help="grade only part K of N of the submissions (K/N, e.g. 2/4)")
     add_grading_options(command)
     command.set_defaults(run=run_grade_all)
+
+
+def due_time(text: str) -> datetime.datetime:
+    """``--due``: an ISO 8601 date and time; one without an offset is this machine's local time."""
+    try:
+        due = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        due = None
+    if due is None or ("T" not in text.upper() and " " not in text.strip()):
+        raise argparse.ArgumentTypeError(f"give a date and time, such as 2026-12-01T23:59, not {text!r}")
+    return due if due.tzinfo else due.astimezone()
 
 
 def add_gradebook(commands: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:
@@ -528,9 +547,11 @@ def run_grade_all(args: argparse.Namespace) -> int:
         batch.assignment_hash(assignment), batch.engine_version(), {"max_call_seconds": args.max_call_seconds}
     )
     with tempfile.TemporaryDirectory(prefix="autograder-class-") as staging:
-        found = layouts.discover(args.submissions, Path(staging), roster)
+        found = layouts.discover(args.submissions, Path(staging), roster, args.due)
         if not found:
             raise batch.BatchError(f"no submissions in {args.submissions}")
+        if args.due and not any(item.submitted_at for item in found):
+            console.print("note: these submissions do not say when they were handed in: --due marks none late")
         plan = batch.plan(found, args.out, stamp, shard, args.regrade)
         part = f" (shard {args.shard}: {len(found) - plan.outside} of them)" if shard else ""
         console.print(f"{len(found)} submissions{part}: {plan.current} already graded, {len(plan.todo)} to grade")

@@ -92,12 +92,14 @@ def write_views(
                     "total": _number(result.get("score", 0.0)),
                     "max_score": _number(result.get("max_score", 0.0)),
                     "late": late,
+                    "submitted_at": record.get("submitted_at", ""),
                     "error": record.get("error", ""),
                     "stale": "stale" if is_stale(record, stamp) else "",
                 }
             )
     gradebook = out / GRADEBOOK
-    columns = ["name", "id", "login", "email", "key", *tasks, "total", "max_score", "late", "error", "stale"]
+    columns = ["name", "id", "login", "email", "key", *tasks, "total", "max_score", "late", "submitted_at"]
+    columns += ["error", "stale"]
     _write_csv(gradebook, columns, rows)
     junit = write_junit(records, out / JUNIT)
     canvas = None

@@ -4,10 +4,14 @@ Recognised layouts of a SUBMISSIONS folder (or zip):
 
 - **Gradescope** "Export Submissions": ``submission_metadata.yml`` beside one folder per
   submission (``submission_123456/``); the metadata names its submitters (``:name``,
-  ``:sid``, ``:email``). A group submission counts once, under its first submitter, and
-  lists the others.
-- **Canvas** bulk download: files named ``login_12345_67890_file.py`` (``login_LATE_...`` when
-  late), where 12345 is the student's Canvas id; a student's files are graded together.
+  ``:sid``, ``:email``) and when it was handed in (``:created_at``, a Ruby timestamp such
+  as ``2026-12-01 22:04:37.861687000 Z``). A group submission counts once, under its first
+  submitter, and lists the others. The export holds no due date: a submission is late when
+  it was handed in after the ``due`` given to :func:`discover`.
+- **Canvas** bulk download: files named ``name_12345_67890_file.py`` (``name_LATE_...`` when
+  Canvas judged it late), where ``name`` is the student's sortable name in lower case without
+  punctuation, 12345 the student's Canvas id and 67890 the file's; a student's files are
+  graded together.
 - **GitHub Classroom**: cloned repositories ``assignment-name-username/``.
 - **Plain**: anything else, one submission per entry (a file, a folder or a zip).
 
@@ -22,6 +26,7 @@ submission cannot hand in a file of the grader's (say, the reference solution) a
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import re
 import shutil
@@ -32,7 +37,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
-CANVAS_NAME = re.compile(r"^(?P<login>[^_]+?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<number>\d+)_(?P<file>.+)$")
+CANVAS_NAME = re.compile(r"^(?P<login>.+?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<number>\d+)_(?P<file>.+)$", re.IGNORECASE)
 CANVAS_RESUBMISSION = re.compile(r"-\d+$")  # Canvas renames a resubmitted gradient_descent.py gradient_descent-1.py
 MAX_EXPORT_BYTES = 2 * 1024**3
 MAX_EXPORT_MEMBERS = 200_000
@@ -63,15 +68,23 @@ class Found:
     late: bool = False
     co_submitters: list[Student] = field(default_factory=list)
     problem: str = ""  # why it cannot be graded, found before grading (e.g. a symbolic link)
+    submitted_at: str = ""  # when it was handed in (ISO 8601 with its offset), where the export says
 
     def identity(self) -> dict:
         return {"student": asdict(self.student), "co_submitters": [asdict(s) for s in self.co_submitters]}
 
 
-def discover(submissions: Path, staging: Path, roster: list[dict[str, str]] | None = None) -> list[Found]:
+def discover(
+    submissions: Path,
+    staging: Path,
+    roster: list[dict[str, str]] | None = None,
+    due: datetime.datetime | None = None,
+) -> list[Found]:
     """Every submission under ``submissions`` (a folder or a zip), sorted by key.
 
     Zips of a whole class are unpacked under ``staging``; so are Canvas files, grouped by student.
+    A submission is late when the export says so (Canvas), or when it says when it was handed
+    in (Gradescope) and that is after ``due`` (an aware datetime).
     """
     if not submissions.exists():
         raise LayoutError(f"no such file or folder: {submissions}")
@@ -95,6 +108,7 @@ def discover(submissions: Path, staging: Path, roster: list[dict[str, str]] | No
             _fill_from_roster(item, roster)
     for item in found:
         item.problem = item.problem or symlink_problem(item.path)
+        item.late = item.late or is_after(item.submitted_at, due)
     return sorted(found, key=lambda item: item.key)
 
 
@@ -149,8 +163,27 @@ def _gradescope(root: Path) -> list[Found]:
             for s in submitters
             if isinstance(s, dict)
         ] or [Student()]
-        found.append(Found(safe_key(path.stem), path, path.name, people[0], False, people[1:]))
+        submitted_at = timestamp(entry.get(":created_at")) if isinstance(entry, dict) else ""
+        found.append(Found(safe_key(path.stem), path, path.name, people[0], False, people[1:], "", submitted_at))
     return found
+
+
+def timestamp(value: object) -> str:
+    """A time the export gives (YAML reads Gradescope's as a datetime), as ISO 8601 with its offset
+    (one without an offset is UTC, as Gradescope writes it); "" when it is none."""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return ""
+    if not isinstance(value, datetime.datetime):
+        return ""
+    return (value if value.tzinfo else value.replace(tzinfo=datetime.UTC)).isoformat()
+
+
+def is_after(submitted_at: str, due: datetime.datetime | None) -> bool:
+    """Whether a submission handed in at ``submitted_at`` (see :func:`timestamp`) missed ``due``."""
+    return due is not None and bool(submitted_at) and datetime.datetime.fromisoformat(submitted_at) > due
 
 
 def _canvas(root: Path, staging: Path) -> list[Found]:

@@ -4,6 +4,7 @@ each submission alone; results last, shards merge, platform layouts name their s
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import os
 import shutil
@@ -212,6 +213,7 @@ def test_canvas_download_groups_files_by_student_and_marks_late_ones(tmp_path):
     (folder / "lovelaceada_1234_5001_gradient_descent.py").write_text("old = 1\n")
     (folder / "lovelaceada_1234_5002_gradient_descent-1.py").write_text("new = 1\n")
     (folder / "chenbo_LATE_1235_5003_gradient_descent.py").write_text("x = 1\n")
+    (folder / "o_briendi_late_1236_5004_gradient_descent.py").write_text("x = 1\n")  # a name with "_"
     roster = tmp_path / "canvas.csv"
     roster.write_text(
         "Student,ID,SIS User ID,SIS Login ID,Section,Homework 1 (77)\n"
@@ -223,8 +225,10 @@ def test_canvas_download_groups_files_by_student_and_marks_late_ones(tmp_path):
     assert [(item.key, item.late, item.student.name) for item in found] == [
         ("canvas-1234", False, "Lovelace, Ada"),
         ("canvas-1235", True, "Chen, Bo"),
+        ("canvas-1236", True, ""),
     ]
     assert (found[0].path / "gradient_descent.py").read_text() == "new = 1\n"  # the resubmission wins
+    assert found[2].student.login == "o_briendi"
 
 
 def test_classroom_clones_are_named_by_login(tmp_path):
@@ -263,3 +267,73 @@ def test_canvas_import_is_filled_from_the_exported_gradebook(tmp_path):
         ("Lovelace, Ada", "1234", "30"),
         ("Chen, Bo", "1235", ""),
     ]
+
+
+def gradescope_export(folder: Path, handed_in: dict[str, str]) -> Path:
+    """A Gradescope "Export Submissions" folder: a module and its ``:created_at:`` per submission."""
+    entries = []
+    for number, (key, created_at) in enumerate(handed_in.items(), start=1):
+        (folder / key).mkdir(parents=True)
+        (folder / key / "gradient_descent.py").write_text("x = 1\n")
+        person = (
+            f"  :submitters:\n  - :name: Student {number}\n    :sid: '{number}'\n    :email: s{number}@example.edu\n"
+        )
+        entries.append(f"{key}:\n{person}  :created_at: {created_at}\n  :score: 0.0\n")
+    (folder / "submission_metadata.yml").write_text("".join(entries))
+    return folder
+
+
+def test_gradescope_submissions_handed_in_after_the_due_date_are_late(tmp_path):
+    export = gradescope_export(
+        tmp_path / "export",
+        {
+            "submission_1": "2026-12-01 22:04:37.861687000 Z",
+            "submission_2": "2026-12-02 00:30:00.000000000 +01:00",  # 23:30 UTC: in time
+            "submission_3": "2026-12-01 23:59:01.000000000 Z",
+        },
+    )
+    due = datetime.datetime(2026, 12, 1, 23, 59, tzinfo=datetime.UTC)
+    found = layouts.discover(export, tmp_path / "staging", due=due)
+    assert [(item.key, item.late) for item in found] == [
+        ("submission_1", False),
+        ("submission_2", False),
+        ("submission_3", True),
+    ]
+    assert found[0].submitted_at == "2026-12-01T22:04:37.861687+00:00"
+    assert not any(item.late for item in layouts.discover(export, tmp_path / "staging"))  # no due date
+
+
+def test_grade_all_fills_the_late_column_from_the_export_and_due(tmp_path):
+    export = gradescope_export(
+        tmp_path / "export",
+        {"submission_1": "2026-12-01 22:04:37.861687000 Z", "submission_2": "2026-12-02 09:15:00.000000000 Z"},
+    )
+    out = tmp_path / "out"
+    command = ("grade-all", A01, export, "--out", out, "--jobs", "1", *LIMIT)
+    done = run_cli(*command, "--due", "2026-12-01T23:59+00:00")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {row["key"]: row for row in gradebook_rows(out / "gradebook.csv")}
+    assert [(rows[key]["late"], rows[key]["submitted_at"]) for key in sorted(rows)] == [
+        ("", "2026-12-01T22:04:37.861687+00:00"),
+        ("late", "2026-12-02T09:15:00+00:00"),
+    ]
+    assert stored(out, "submission_2")["late"] is True
+
+    again = run_cli(*command, "--due", "2026-12-02T12:00+00:00")  # an extension for everyone
+    assert "2 already graded, 0 to grade" in again.stdout, again.stdout + again.stderr
+    assert [row["late"] for row in gradebook_rows(out / "gradebook.csv")] == ["", ""]
+
+    done = run_cli(*command, "--due", "2026-12-01")
+    assert done.returncode == 2 and "give a date and time" in done.stderr
+
+
+def test_due_without_submission_times_says_so(tmp_path):
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "ada.py").write_text("x = 1\n")
+    done = run_cli(
+        "grade-all", A01, folder, "--out", tmp_path / "out", "--jobs", "1", *LIMIT, "--due", "2026-12-01 23:59"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "do not say when they were handed in" in done.stdout
+    assert gradebook_rows(tmp_path / "out" / "gradebook.csv")[0]["late"] == ""
