@@ -355,7 +355,10 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def test_where_namespaces_are_refused_grade_says_so_and_runs_hidden_tests_only_when_allowed(tmp_path):
+@contextlib.contextmanager
+def unisolated(tmp_path: Path) -> Iterator[tuple[Path, tuple[str, ...]]]:
+    """A course copy of a throwaway ordinary user, and how to run the CLI as that user inside a
+    user namespace whose kernel refuses namespaces: nothing can isolate its sandboxes."""
     if os.geteuid() != 0:
         pytest.skip("making a user namespace that refuses namespaces needs root")
     launcher = tmp_path / "no_user_namespaces.py"
@@ -364,6 +367,11 @@ def test_where_namespaces_are_refused_grade_says_so_and_runs_hidden_tests_only_w
         wrap = (sys.executable, str(launcher), str(uid), str(gid), "env", f"HOME={course}")
         if subprocess.run([*wrap, "true"], capture_output=True).returncode != 0:
             pytest.skip("the kernel refuses the user namespace this test grades in")
+        yield course, wrap
+
+
+def test_where_namespaces_are_refused_grade_says_so_and_runs_hidden_tests_only_when_allowed(tmp_path):
+    with unisolated(tmp_path) as (course, wrap):
         submission = course / "solutions" / A01 / "gradient_descent.py"
         refused = run_cli("--course", course, "grade", A01, submission, cwd=course, wrap=wrap)
         assert refused.returncode == 2
@@ -377,3 +385,26 @@ def test_where_namespaces_are_refused_grade_says_so_and_runs_hidden_tests_only_w
         assert "cannot isolate" in allowed.stderr
         result = json.loads(result_file.read_text())
         assert result["score"] == result["max_score"] > 0
+
+
+def test_where_namespaces_are_refused_grade_all_says_so_and_runs_hidden_tests_only_when_allowed(tmp_path):
+    with unisolated(tmp_path) as (course, wrap):
+        submissions = course / "submissions"
+        submissions.mkdir()
+        for name in ("ada", "bo"):
+            shutil.copy(REFERENCE_01, submissions / f"{name}.py")
+        out = course / "graded"
+        command = ("--course", course, "grade-all", A01, submissions, "--out", out, "--jobs", "2")
+        refused = run_cli(*command, cwd=course, wrap=wrap)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        said = [line for line in refused.stdout.splitlines() if "cannot isolate" in line]
+        assert len(said) == 1 and said[0].startswith("error: this machine cannot isolate the submission")
+        assert "--allow-unisolated" in said[0] and "Traceback" not in refused.stdout + refused.stderr
+        assert not list(out.glob("results/*.json"))
+
+        allowed = run_cli(*command, "--allow-unisolated", cwd=course, wrap=wrap)
+        assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+        assert allowed.stderr.count("note: this machine cannot isolate the submission") == 1  # once, not per worker
+        for name in ("ada", "bo"):
+            result = json.loads((out / "results" / f"{name}.json").read_text())["result"]
+            assert result["score"] == result["max_score"] > 0

@@ -58,42 +58,39 @@ class Elements(HTMLParser):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """grade-all on one warm worker: the reference, a renamed copy, a bank mistake and a hostile stub;
-    then a visible and a hidden test of each result are given loss curves, and ``gradebook`` rebuilds."""
+    """grade-all on one warm worker: the reference, a renamed copy, two bank mistakes (one whose
+    training diverges) and a hostile stub; then ``gradebook`` rebuilds the views from the results."""
     root = tmp_path_factory.mktemp("report")
     submissions, out = root / "submissions", root / "out"
     submissions.mkdir()
     assignment = course.load(A01, ROOT)
-    mistake = next(entry for entry in bank.entries(assignment) if entry.kind == "wrong")
+    wrong = {entry.name: entry for entry in bank.entries(assignment) if entry.kind == "wrong"}
     shutil.copy(REFERENCE_01, submissions / "ada.py")
     (submissions / "ann.py").write_text(renamed_copy())
-    (submissions / "cy.py").write_text(mistake.source(assignment))
+    (submissions / "cy.py").write_text(wrong["loss_fn_sums"].source(assignment))
+    (submissions / "di.py").write_text(wrong["grad_fn_sums"].source(assignment))
     hostile = f"\n\ndef dmodel_db(x, w, b):\n    raise ValueError({INJECTED!r})\n"
     (submissions / "bo.py").write_text(STUB_01.read_text() + hostile)
     done = run_cli("grade-all", A01, submissions, "--out", out, "--jobs", "1", "--max-call-seconds", "1")
     assert done.returncode == 0, done.stdout + done.stderr
     assert (out / "report.html").is_file() and (out / "feedback" / "cy.html").is_file(), done.stdout
-    for path in (out / "results").glob("*.json"):
-        record = json.loads(path.read_text())
-        training = next(task for task in record["result"]["tasks"] if task["name"] == "training_loop")
-        visible = next(test for test in training["tests"] if test["visibility"] == "visible" and test["max_score"])
-        hidden = next(test for test in training["tests"] if test["visibility"] == "hidden")
-        hidden["metrics"] = {"loss": [9.0, 8.0, float("inf")], "reference_loss": [9.0, 7.0, 6.0]}
-        if path.stem != "ada":  # ada's only curve is a hidden test's
-            visible["metrics"] = {"loss": [1.0, 0.5, 0.25], "reference_loss": [1.0, 0.4, 0.2]}
-        path.write_text(json.dumps(record))
     done = run_cli("gradebook", out)
     assert done.returncode == 0, done.stdout + done.stderr
     return out
+
+
+def training_tests(graded: Path, key: str) -> list[dict]:
+    record = json.loads((graded / "results" / f"{key}.json").read_text())
+    return next(task for task in record["result"]["tasks"] if task["name"] == "training_loop")["tests"]
 
 
 def test_report_ranks_mistakes_groups_the_unmatched_and_pairs_alike_code(graded):
     html = (graded / "report.html").read_text()
     page = Elements(html)
     assert set(SECTIONS) <= page.ids
-    assert page.tags["svg"] == 1 + 2  # the score histogram, a visible and a hidden test's curves
+    assert page.tags["svg"] == 1 + 3  # the score histogram, the curves of a visible and two hidden tests
     text = " ".join(page.text)
-    assert "4 submissions, 4 graded" in text
+    assert "5 submissions, 5 graded" in text
     records = {p.stem: json.loads(p.read_text()) for p in (graded / "results").glob("*.json")}
     hint = next(t["hint"] for task in records["cy"]["result"]["tasks"] for t in task["tests"] if t.get("hint"))
     mistakes = html[html.index('id="mistakes"') : html.index('id="unmatched"')]
@@ -106,22 +103,43 @@ def test_report_ranks_mistakes_groups_the_unmatched_and_pairs_alike_code(graded)
     assert INJECTED not in html
 
 
+def test_every_training_test_records_the_submissions_curve_beside_the_references(graded):
+    curves = {key: [test["metrics"] for test in training_tests(graded, key)] for key in ("ada", "ann", "cy", "di")}
+    recorded = [index for index, metrics in enumerate(curves["ada"]) if metrics]
+    assert len(recorded) == 3  # every test of training_loop that checks losses over several epochs
+    for key, metrics in curves.items():
+        assert [index for index, found in enumerate(metrics) if found] == recorded, key
+        for index in recorded:
+            assert set(metrics[index]) == {"loss", "reference_loss"}
+            assert metrics[index]["reference_loss"] == curves["ada"][index]["reference_loss"]  # one reference
+    for index in recorded:
+        reference = curves["ada"][index]["reference_loss"]
+        assert curves["ada"][index]["loss"] == pytest.approx(reference, rel=1e-4)
+        assert curves["cy"][index]["loss"][0] > 10 * reference[0]  # a sum of squares, not their mean
+        assert not curves["di"][index]["loss"][-1] < 10 * reference[-1]  # it diverges (or ends in NaN)
+    assert not any(test["metrics"] for test in training_tests(graded, "bo"))  # the stub's loop raises
+    html = (graded / "report.html").read_text()
+    curves_section = Elements(html[html.index('id="curves"') :])
+    names = [test["name"] for index, test in enumerate(training_tests(graded, "ada")) if index in recorded]
+    assert curves_section.captions == [f"training_loop: {name} (4 submissions)" for name in names]
+
+
 def test_feedback_page_holds_only_what_the_student_may_see(graded):
     cy = (graded / "feedback" / "cy.html").read_text()
     page = Elements(cy)
-    assert page.tags.get("svg") == 1  # the visible test's curve; the hidden test's is never drawn
-    record = json.loads((graded / "results" / "cy.json").read_text())
-    training = next(task for task in record["result"]["tasks"] if task["name"] == "training_loop")
-    visible = next(t["name"] for t in training["tests"] if t.get("metrics") and t["visibility"] == "visible")
-    hidden = [t["name"] for t in training["tests"] if t["visibility"] == "hidden"]
+    assert page.tags.get("svg") == 1  # the visible test's curve; the hidden tests' are never drawn
+    training = training_tests(graded, "cy")
+    visible = next(t["name"] for t in training if t["metrics"] and t["visibility"] == "visible")
+    hidden = [t["name"] for t in training if t["visibility"] == "hidden"]
+    assert all(t["metrics"] for t in training if t["visibility"] == "hidden")  # recorded, for the report only
     assert page.captions == [f"training_loop: {visible}"]
     assert not any(name in caption for name in hidden for caption in page.captions)
+    record = json.loads((graded / "results" / "cy.json").read_text())
     shown = [t["message"] for task in record["result"]["tasks"] for t in task["tests"] if t["visibility"] == "visible"]
     assert cy.count("expected [") == sum(message.count("expected [") for message in shown) > 0  # none of a hidden test
     assert "# my own work" not in cy and "def " not in cy  # no source
-    ada = Elements((graded / "feedback" / "ada.html").read_text())
-    assert "svg" not in ada.tags and "no curves recorded" in " ".join(ada.text)  # only a hidden test had one
     bo = (graded / "feedback" / "bo.html").read_text()
+    assert "<svg" not in bo and "no curves recorded" in " ".join(Elements(bo).text)
     assert INJECTED not in bo and "&lt;script&gt;" in bo  # a submission's text is shown, escaped, never run
 
 
@@ -150,7 +168,7 @@ def test_report_renders_in_a_headless_browser(graded, tmp_path):
     url = (graded / "report.html").as_uri()
     dom = subprocess.run([*browser, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
     page = Elements(dom)
-    assert set(SECTIONS) <= page.ids and page.tags.get("svg") == 3
+    assert set(SECTIONS) <= page.ids and page.tags.get("svg") == 4
     shot = tmp_path / "report.png"
     subprocess.run([*browser, "--window-size=1000,1400", f"--screenshot={shot}", url], timeout=120, check=True)
     from matplotlib.image import imread
