@@ -297,13 +297,21 @@ def _roster_fields(row: dict[str, str]) -> tuple[str, str, str, str]:
 
 
 def roster_row(student: Student, key: str, roster: list[dict[str, str]]) -> dict[str, str] | None:
-    """The roster row that shares an id (Canvas's too), login, email or key with a student."""
-    known = {student.id, student.login, student.email.lower(), key} - {""}
+    """The roster row that shares an id, login, email or key with a student (in any case): every id,
+    login and email column of the row counts (a Canvas gradebook's ``ID`` and ``SIS User ID`` both)."""
+    known = {value.lower() for value in (student.id, student.login, student.email, key)} - {""}
     for row in roster:
-        _, student_id, login, email = _roster_fields(row)
-        if known & ({student_id, login, email.lower(), row.get("ID", "")} - {""}):
+        if known & _identifiers(row):
             return row
     return None
+
+
+def _identifiers(row: dict[str, str]) -> set[str]:
+    lowered = {
+        key.lower(): value.lower() for key, value in row.items() if isinstance(key, str) and isinstance(value, str)
+    }
+    columns = (*ROSTER_COLUMNS["id"], *ROSTER_COLUMNS["login"], *ROSTER_COLUMNS["email"])
+    return {lowered[column] for column in columns if lowered.get(column)}
 
 
 def _fill_from_roster(item: Found, roster: list[dict[str, str]]) -> None:

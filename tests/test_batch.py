@@ -252,12 +252,16 @@ def test_canvas_import_is_filled_from_the_exported_gradebook(tmp_path):
         "result": {"score": 30.0, "max_score": 32.0, "tasks": [{"name": "model", "score": 3.0, "tests": []}]},
     }
     (out / "results" / "canvas-1234.json").write_text(json.dumps(record))
+    gradescope = {"key": "submission_102", "student": {"name": "Bo Chen", "id": "S2", "login": "", "email": ""}}
+    record |= gradescope | {"result": record["result"] | {"score": 12.0}}  # its sid is Canvas's SIS User ID
+    (out / "results" / "submission_102.json").write_text(json.dumps(record))
     roster = tmp_path / "canvas.csv"
     roster.write_text(
         "Student,ID,SIS User ID,SIS Login ID,Section,Gradient descent by hand (77)\n"
         "    Points Possible,,,,,32\n"
         '"Lovelace, Ada",1234,S1,ada,Sec 1,\n'
         '"Chen, Bo",1235,S2,bo,Sec 1,\n'
+        '"Diaz, Cy",1236,S3,cy,Sec 1,\n'
     )
     done = run_cli("gradebook", out, "--roster", roster)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -265,7 +269,8 @@ def test_canvas_import_is_filled_from_the_exported_gradebook(tmp_path):
     assert [(row["Student"], row["ID"], row["Gradient descent by hand (77)"]) for row in rows] == [
         ("    Points Possible", "", "32"),
         ("Lovelace, Ada", "1234", "30"),
-        ("Chen, Bo", "1235", ""),
+        ("Chen, Bo", "1235", "12"),
+        ("Diaz, Cy", "1236", ""),  # no result: Canvas keeps what it has
     ]
 
 
