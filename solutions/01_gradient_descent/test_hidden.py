@@ -4,7 +4,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.testing import expect_close, expect_floats, record_losses, task
+from autograder.testing import expect_close, expect_floats, task
+from autograder.testing.curves import record_losses
 from autograder.testing.strategies import same_shape_pairs, shapes, tensors
 from autograder.testing.support import assignment_support
 
