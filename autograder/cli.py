@@ -471,8 +471,10 @@ def add_grade_all(commands: argparse._SubParsersAction, parents: argparse.Argume
         "Canvas bulk download or a folder of GitHub Classroom clones. One result file per\n"
         "submission is kept in OUT/results/: a rerun grades only what is new or changed, and\n"
         "Ctrl-C stops cleanly (run the same command again to go on). Writes OUT/gradebook.csv,\n"
-        "JUnit XML per submission and, with a Canvas gradebook as roster, a Canvas import file.\n\n"
+        "JUnit XML per submission, OUT/report.html, a feedback page per student in OUT/feedback/\n"
+        "and, with a Canvas gradebook as roster, a Canvas import file.\n\n"
         f"examples:\n  autograder grade-all {EXAMPLE} submissions/ --out graded/ --jobs 2\n"
+        f"  autograder grade-all {EXAMPLE} export.zip --out graded/ --roster roster.csv --due 2026-12-01T23:59\n"
         f"  autograder grade-all {EXAMPLE} export.zip --out graded/ --shard 1/4",
     )
     command.add_argument("assignment", help="assignment id (e.g. 01_gradient_descent) or its folder")
