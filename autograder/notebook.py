@@ -17,7 +17,7 @@ import nbformat
 
 from autograder.authoring import stub_for
 from autograder.course import MANIFEST, Assignment, import_module_file, read_assignment
-from autograder.submission import CHECK_TAG
+from autograder.submission import CHECK_IMPORT, CHECK_TAG, without_check_import
 
 KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
 
@@ -38,7 +38,7 @@ def make_notebook(assignment: Assignment) -> nbformat.NotebookNode:
             "Write each task in its cell and run it, then run the check below it: it runs the task's "
             "public tests on your code. Hidden tests are run on submission."
         ),
-        nbformat.v4.new_code_cell("\n\n".join(["from autograder.notebook import check", *preamble])),
+        nbformat.v4.new_code_cell("\n\n".join([CHECK_IMPORT, *preamble])),
     ]
     for number, task in enumerate(assignment.tasks, start=1):
         node = tasks[task.name]
@@ -105,7 +105,7 @@ def check(task: str | None = None) -> None:
     assignment = read_assignment(folder)
     namespace = vars(sys.modules["__main__"])
     module = module_from_namespace(assignment.module, namespace)
-    source = "\n".join(namespace.get("In", []))
+    source = "\n".join(without_check_import(cell) for cell in namespace.get("In", []))
     probes = import_module_file(assignment.probes_file, "probes") if assignment.probes_file else None
     plugin = StudentPlugin(folder, Submission(source, LocalRunner(module, probes)), only_task=task)
     run_tests(plugin, [assignment.manifest_file, *assignment.public_tests], folder, "--capture=sys")
