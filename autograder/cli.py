@@ -441,7 +441,8 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def _sync(chosen: list[course.Assignment], check: bool) -> list[Path]:
-    """The generated files (stub, notebook, conftest) that differ from their source; rewritten unless ``check``."""
+    """The generated files (stub, notebook, conftest, expected values) that differ from their source;
+    rewritten unless ``check``."""
     from autograder import authoring, notebook
 
     stale = []
@@ -451,6 +452,9 @@ def _sync(chosen: list[course.Assignment], check: bool) -> list[Path]:
             notebook.notebook_file(assignment): notebook.notebook_text(assignment),
             assignment.public_dir / "conftest.py": authoring.CONFTEST,
         }
+        expected = authoring.expected_text(assignment)
+        if expected is not None:
+            generated[assignment.expected_file] = expected
         for path, text in generated.items():
             if not path.exists() or path.read_text() != text:
                 stale.append(path)

@@ -1,8 +1,9 @@
 """The course on disk: assignments, their tasks and rules, and where every file lives.
 
 A course root holds ``assignments/<id>/`` (what students get: ``assignment.toml``, the
-stub module, public tests, README, optional ``probes.py``) and ``solutions/<id>/`` (the
-reference solution, hidden tests and the banks of known mistakes and correct variants).
+stub module, public tests, README, optional ``support.py``, ``probes.py`` and
+``expected.json``) and ``solutions/<id>/`` (the reference solution, hidden tests, the banks
+of known mistakes and correct variants, optional ``expected.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from types import ModuleType
 
 COURSE_VARIABLE = "AUTOGRADER_COURSE"
 MANIFEST = "assignment.toml"
+EXPECTED = "expected.json"  # the reference's results for the public tests, written by `autograder sync`
+EXPECTED_RECIPE = "expected.py"  # in solutions/<id>/: what sync computes with the reference
 
 
 class CourseError(Exception):
@@ -50,6 +53,16 @@ class Assignment:
     @property
     def manifest_file(self) -> Path:
         return self.public_dir / MANIFEST
+
+    @property
+    def expected_file(self) -> Path:
+        return self.public_dir / EXPECTED
+
+    @property
+    def expected_recipe(self) -> Path | None:
+        """``solutions/<id>/expected.py``, when the public tests compare with the reference's results."""
+        path = self._solutions() / EXPECTED_RECIPE
+        return path if path.exists() else None
 
     @property
     def probes_file(self) -> Path | None:
