@@ -1,8 +1,8 @@
 """Assignment notebooks: generated from the reference, with a check cell under every task.
 
 The notebook is a third view of the single source (beside the stub and the README): per
-task a markdown cell with the task's text and rule, a code cell with its stub, and a cell
-that runs ``check("task")`` — that task's public tests, on the functions defined in the
+task a markdown cell with the task's docstring (its rule included), a code cell with its
+stub, and a cell that runs ``check("task")`` — that task's public tests, on the functions defined in the
 notebook, with a one-line verdict.
 """
 
@@ -42,8 +42,7 @@ def make_notebook(assignment: Assignment) -> nbformat.NotebookNode:
     ]
     for number, task in enumerate(assignment.tasks, start=1):
         node = tasks[task.name]
-        rule = f"\n\n**Rule:** {task.rule}." if task.rule else ""
-        cells.append(nbformat.v4.new_markdown_cell(f"## {number}. `{task.name}`\n\n{ast.get_docstring(node)}{rule}"))
+        cells.append(nbformat.v4.new_markdown_cell(f"## {number}. `{task.name}`\n\n{ast.get_docstring(node)}"))
         cells.append(nbformat.v4.new_code_cell(_definition_without_docstring(stub, node)))
         cells.append(_check_cell(f'check("{task.name}")'))
     cells.append(nbformat.v4.new_markdown_cell("## Everything at once"))

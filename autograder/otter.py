@@ -61,10 +61,9 @@ def master_notebook(assignment: Assignment, points: dict[tuple[str, str], float]
     ]
     for task in assignment.tasks:
         node = definitions[task.name]
-        rule = f"\n\n**Rule:** {task.rule}." if task.rule else ""
         cells += [
             nbformat.v4.new_raw_cell(f"# BEGIN QUESTION\nname: {task.name}"),
-            nbformat.v4.new_markdown_cell(f"**`{task.name}`**\n\n{ast.get_docstring(node)}{rule}"),
+            nbformat.v4.new_markdown_cell(f"**`{task.name}`**\n\n{ast.get_docstring(node)}"),
             nbformat.v4.new_raw_cell("# BEGIN SOLUTION"),
             nbformat.v4.new_code_cell(_definition(reference, tree, node)),
             nbformat.v4.new_raw_cell("# END SOLUTION"),
