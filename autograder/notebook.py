@@ -98,7 +98,7 @@ def check(task: str | None = None) -> None:
     """Run the public tests of ``task`` (default: every task) on this notebook's code."""
     from autograder.grading import run_tests
     from autograder.testing.handles import LocalRunner, Submission
-    from autograder.testing.student import MARKS, PASSED, StudentPlugin
+    from autograder.testing.student import StudentPlugin, summary_line
 
     folder = _assignment_folder()
     assignment = read_assignment(folder)
@@ -109,8 +109,7 @@ def check(task: str | None = None) -> None:
     plugin = StudentPlugin(folder, Submission(source, LocalRunner(module, probes)), only_task=task)
     run_tests(plugin, [assignment.manifest_file, *assignment.public_tests], folder, "--capture=sys")
     for verdict in plugin.verdicts():
-        hint = f" — {verdict.hint}" if verdict.state != PASSED else ""
-        print(f"{MARKS[verdict.state]} {verdict.task}: {verdict.score:g}/{verdict.max_score:g} public points{hint}")
+        print(summary_line(verdict))
 
 
 def module_from_namespace(name: str, namespace: dict) -> types.ModuleType:

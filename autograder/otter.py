@@ -138,7 +138,7 @@ def check(env: dict, assignment_id: str, task: str, hidden: bool) -> None:
         run_tests(plugin, [assignment.manifest_file, *tests], assignment.public_dir)
     result = plugin.tasks[task]
     if not result.passed:
-        raise AssertionError(result.hint() or f"{task} does not pass its tests")
+        raise AssertionError(result.line().hint or f"{task} does not pass its tests")
 
 
 def _beside_notebook() -> Path:
