@@ -148,6 +148,8 @@ def _with_rule(literal: str, task: Task) -> list[str]:
     lines = [line for i, line in enumerate(lines) if i == 0 or line or lines[i - 1]]  # one blank line at most
     while len(lines) > 1 and not lines[-1]:
         lines.pop()
+    if len(lines) == 1:
+        return [head + lines[0] + tail]
     return [head + "\n".join(lines) + "\n" + indent + tail]
 
 
