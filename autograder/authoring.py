@@ -172,20 +172,17 @@ def readme_text(assignment: Assignment) -> str:
 def rules_section(assignment: Assignment) -> str:
     """The README's rules: one item per task that has a rule, the manifest's ``rules_note``, how they are checked."""
     ruled = [task for task in assignment.tasks if task.forbid]
-    note = assignment.rules_note
-    if not ruled:
-        paragraphs = [" ".join(["No task of this assignment has a rule (a name it must not use).", note]).strip()]
+    items = [f"- `{task.name}`: {rule_sentence(task, '`')}" for task in ruled]
+    if ruled:
+        prose = [assignment.rules_note, RULES_CHECKED]
     else:
-        items = [f"- `{task.name}`: {rule_sentence(task, '`')}" for task in ruled]
-        paragraphs = [
-            "\n".join(textwrap.fill(item, WIDTH, subsequent_indent="  ", break_on_hyphens=False) for item in items),
-            note,
-            RULES_CHECKED,
-        ]
-    text = "\n\n".join(
-        textwrap.fill(p, WIDTH, break_on_hyphens=False) if not p.startswith("- ") else p for p in paragraphs if p
-    )
-    return f"{RULES_HEADING}\n\n{text}\n"
+        prose = [f"No task of this assignment has a rule (a name it must not use). {assignment.rules_note}"]
+    paragraphs = ["\n".join(_fill(item, subsequent_indent="  ") for item in items), *map(_fill, prose)]
+    return f"{RULES_HEADING}\n\n" + "\n\n".join(p for p in paragraphs if p) + "\n"
+
+
+def _fill(text: str, subsequent_indent: str = "") -> str:
+    return textwrap.fill(text.strip(), WIDTH, subsequent_indent=subsequent_indent, break_on_hyphens=False)
 
 
 def expected_text(assignment: Assignment) -> str | None:
