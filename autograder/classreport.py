@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 
 from autograder import pages, similarity
-from autograder.results import KNOWN_MISTAKE, PASSED, TIMEOUT
+from autograder.results import KNOWN_MISTAKE, PASSED, TIMEOUT, GradingResult
 from autograder.testing.dependencies import FIX_FIRST
 
 REPORT = "report.html"
@@ -86,8 +86,9 @@ def pass_rates_section(records: list[dict]) -> list[str]:
     tasks: dict[str, list[bool]] = defaultdict(list)
     tests: dict[tuple[str, str, str], list[bool]] = defaultdict(list)
     for record in done:
+        for task in GradingResult.from_dict(record["result"]).tasks:
+            tasks[task.name].append(task.line().status == PASSED)
         for task in record["result"]["tasks"]:
-            tasks[task["name"]].append(pages.task_status(task) == pages.PASSED)
             for test in task["tests"]:
                 tests[(task["name"], test["name"], test["visibility"])].append(test["status"] == PASSED)
     task_rows = [[escape(name), _rate(sum(passed), len(passed))] for name, passed in tasks.items()]

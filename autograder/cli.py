@@ -163,13 +163,15 @@ def add_sync(commands: argparse._SubParsersAction, parents: argparse.ArgumentPar
         commands,
         parents,
         "sync",
-        "regenerate student stubs and notebooks from the references",
-        "Run it after editing a reference solution under solutions/; with --check it only reports\n"
-        "(exit 1 when something is out of date), as CI does.\n\n"
+        "regenerate rules, stubs, notebooks and expected values from the manifests and references",
+        "Run it after editing a manifest or a reference solution under solutions/: it renders each\n"
+        "task's rule into the reference's docstring and the README, and writes the stub, the\n"
+        "notebook, the conftest and the reference's expected values for the public tests. With\n"
+        "--check it only reports (exit 1 when something is out of date), as CI does.\n\n"
         f"examples:\n  autograder sync\n  autograder sync {EXAMPLE} --check",
     )
     command.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
-    command.add_argument("--check", action="store_true", help="only report stubs that are out of date")
+    command.add_argument("--check", action="store_true", help="only report the generated files that are out of date")
     command.set_defaults(run=run_sync)
 
 
@@ -438,21 +440,27 @@ def run_sync(args: argparse.Namespace) -> int:
     for path in stale:
         console.print(f"{verb}: {path}", markup=False, soft_wrap=True)
     if not stale:
-        console.print("every stub, notebook and conftest matches its source")
+        console.print("every generated file matches its source")
     return 1 if stale and args.check else 0
 
 
 def _sync(chosen: list[course.Assignment], check: bool) -> list[Path]:
-    """The generated files (stub, notebook, conftest) that differ from their source; rewritten unless ``check``."""
+    """The generated files (the reference's and README's rules, stub, notebook, conftest, expected
+    values) that differ from their source; rewritten unless ``check``."""
     from autograder import authoring, notebook
 
     stale = []
     for assignment in chosen:
         generated = {
+            assignment.reference_file: authoring.reference_text(assignment),
+            assignment.public_dir / "README.md": authoring.readme_text(assignment),
             assignment.stub_file: authoring.stub_for(assignment),
             notebook.notebook_file(assignment): notebook.notebook_text(assignment),
             assignment.public_dir / "conftest.py": authoring.CONFTEST,
         }
+        expected = authoring.expected_text(assignment)
+        if expected is not None:
+            generated[assignment.expected_file] = expected
         for path, text in generated.items():
             if not path.exists() or path.read_text() != text:
                 stale.append(path)

@@ -1,8 +1,9 @@
 """The course on disk: assignments, their tasks and rules, and where every file lives.
 
 A course root holds ``assignments/<id>/`` (what students get: ``assignment.toml``, the
-stub module, public tests, README, optional ``probes.py``) and ``solutions/<id>/`` (the
-reference solution, hidden tests and the banks of known mistakes and correct variants).
+stub module, public tests, README, optional ``support.py``, ``probes.py`` and
+``expected.json``) and ``solutions/<id>/`` (the reference solution, hidden tests, the banks
+of known mistakes and correct variants, optional ``expected.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from types import ModuleType
 
 COURSE_VARIABLE = "AUTOGRADER_COURSE"
 MANIFEST = "assignment.toml"
+EXPECTED = "expected.json"  # the reference's results for the public tests, written by `autograder sync`
+EXPECTED_RECIPE = "expected.py"  # in solutions/<id>/: what sync computes with the reference
 
 
 class CourseError(Exception):
@@ -42,6 +45,7 @@ class Assignment:
     public_dir: Path
     solution_dir: Path | None = field(default=None)
     sandbox_preload: tuple[str, ...] = ()
+    rules_note: str = ""  # what the README's rules section adds (e.g. what students may use freely)
 
     @property
     def stub_file(self) -> Path:
@@ -50,6 +54,16 @@ class Assignment:
     @property
     def manifest_file(self) -> Path:
         return self.public_dir / MANIFEST
+
+    @property
+    def expected_file(self) -> Path:
+        return self.public_dir / EXPECTED
+
+    @property
+    def expected_recipe(self) -> Path | None:
+        """``solutions/<id>/expected.py``, when the public tests compare with the reference's results."""
+        path = self._solutions() / EXPECTED_RECIPE
+        return path if path.exists() else None
 
     @property
     def probes_file(self) -> Path | None:
@@ -110,8 +124,19 @@ def read_assignment(public_dir: Path, solution_dir: Path | None = None) -> Assig
     preload = data.get("sandbox_preload", [])
     if not (isinstance(preload, list) and all(isinstance(name, str) and _is_module(name) for name in preload)):
         raise CourseError(f"{manifest}:{_line_of(text, 'sandbox_preload')}: sandbox_preload must list module names")
+    if not isinstance(data.get("rules_note", ""), str):
+        raise CourseError(f"{manifest}:{_line_of(text, 'rules_note')}: rules_note must be a string")
     tasks = tuple(Task(entry["name"], tuple(entry.get("forbid", ())), entry.get("rule", "")) for entry in entries)
-    return Assignment(public_dir.name, data["title"], data["module"], tasks, public_dir, solution_dir, tuple(preload))
+    return Assignment(
+        public_dir.name,
+        data["title"],
+        data["module"],
+        tasks,
+        public_dir,
+        solution_dir,
+        tuple(preload),
+        data.get("rules_note", ""),
+    )
 
 
 def _task_problem(entry: object) -> str | None:
@@ -123,6 +148,8 @@ def _task_problem(entry: object) -> str | None:
         return 'forbid must be a list of names, e.g. forbid = ["torch.autograd"]'
     if not isinstance(entry.get("rule", ""), str):
         return "rule must be a string"
+    if bool(forbid) != bool(entry.get("rule")):
+        return "needs both a rule (the words students read) and forbid (the names it checks), or neither"
     return None
 
 

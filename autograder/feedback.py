@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 
 from autograder import batch, pages
-from autograder.results import PASSED
+from autograder.results import GradingResult
 
 FEEDBACK = "feedback"
 VISIBLE = "visible"
@@ -28,40 +28,34 @@ def page(record: dict, title: str = "") -> str:
     stored = pages.normalised(record["result"])
     result = batch.result_from_dict(stored)
     body.append(f"<p><strong>{result.score:g} / {result.max_score:g} points</strong></p>")
-    rows = []
-    for stored_task, task in zip(stored["tasks"], result.tasks, strict=True):
-        status = pages.task_status(stored_task)
-        rows.append(
-            [
-                f"<code>{escape(task.name)}</code>",
-                f"{task.score:g}/{task.max_score:g}",
-                f'<span class="{status}">{status}</span>',
-                escape(task.hint()),
-            ]
-        )
+    rows = [
+        [
+            f"<code>{escape(line.name)}</code>",
+            line.points,
+            f'<span class="{line.status}">{line.status}</span>',
+            escape(line.hint),
+        ]
+        for line in (task.line() for task in result.tasks)
+    ]
     body += ["<h2>Tasks</h2>", pages.table(["task", "points", "status", "hint"], rows, numeric=(1,))]
-    body += ["<h2>Tests</h2>", pages.table(["task", "test", "points", "status", "message"], _test_rows(stored))]
+    body += ["<h2>Tests</h2>", pages.table(["task", "test", "points", "status", "message"], _test_rows(result))]
     body += ["<h2>Loss curves</h2>", *_curves(stored)]
     body += [f'<p class="note">note: {escape(note)}</p>' for note in result.notes]
     return pages.page(f"Feedback: {assignment}", body)
 
 
-def _test_rows(stored: dict) -> list[list[str]]:
+def _test_rows(result: GradingResult) -> list[list[str]]:
     rows = []
-    for task in stored["tasks"]:
-        for test in task["tests"]:
-            broken = bool(task["rule_broken"])
-            voided = broken and test["status"] == PASSED  # passed, but the task's rule is broken
-            status = "no points" if voided else test["status"]
-            message = f"(no points: {task['name']} breaks its rule)" if voided else test["message"]
-            hidden = "" if test["visibility"] == VISIBLE else ' <span class="note">(hidden test)</span>'
+    for task in result.tasks:
+        for test, line in zip(task.tests, task.test_lines(), strict=True):
+            hidden = "" if test.visibility == VISIBLE else ' <span class="note">(hidden test)</span>'
             rows.append(
                 [
-                    escape(task["name"]),
-                    escape(test["name"]) + hidden,
-                    f"{0.0 if broken else test['score']:g}/{test['max_score']:g}",
-                    f'<span class="{"passed" if status == PASSED else "failed"}">{escape(status)}</span>',
-                    f"<pre>{escape(message)}</pre>",
+                    escape(task.name),
+                    escape(test.name) + hidden,
+                    f"{line.score:g}/{line.max_score:g}",
+                    f'<span class="{"passed" if line.passed else "failed"}">{escape(line.status)}</span>',
+                    f"<pre>{escape(line.output)}</pre>",
                 ]
             )
     return rows

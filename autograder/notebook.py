@@ -1,8 +1,8 @@
 """Assignment notebooks: generated from the reference, with a check cell under every task.
 
 The notebook is a third view of the single source (beside the stub and the README): per
-task a markdown cell with the task's text and rule, a code cell with its stub, and a cell
-that runs ``check("task")`` — that task's public tests, on the functions defined in the
+task a markdown cell with the task's docstring (its rule included), a code cell with its
+stub, and a cell that runs ``check("task")`` — that task's public tests, on the functions defined in the
 notebook, with a one-line verdict.
 """
 
@@ -17,7 +17,7 @@ import nbformat
 
 from autograder.authoring import stub_for
 from autograder.course import MANIFEST, Assignment, import_module_file, read_assignment
-from autograder.submission import CHECK_TAG
+from autograder.submission import CHECK_IMPORT, CHECK_TAG, without_check_import
 
 KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
 
@@ -38,12 +38,11 @@ def make_notebook(assignment: Assignment) -> nbformat.NotebookNode:
             "Write each task in its cell and run it, then run the check below it: it runs the task's "
             "public tests on your code. Hidden tests are run on submission."
         ),
-        nbformat.v4.new_code_cell("\n\n".join(["from autograder.notebook import check", *preamble])),
+        nbformat.v4.new_code_cell("\n\n".join([CHECK_IMPORT, *preamble])),
     ]
     for number, task in enumerate(assignment.tasks, start=1):
         node = tasks[task.name]
-        rule = f"\n\n**Rule:** {task.rule}." if task.rule else ""
-        cells.append(nbformat.v4.new_markdown_cell(f"## {number}. `{task.name}`\n\n{ast.get_docstring(node)}{rule}"))
+        cells.append(nbformat.v4.new_markdown_cell(f"## {number}. `{task.name}`\n\n{ast.get_docstring(node)}"))
         cells.append(nbformat.v4.new_code_cell(_definition_without_docstring(stub, node)))
         cells.append(_check_cell(f'check("{task.name}")'))
     cells.append(nbformat.v4.new_markdown_cell("## Everything at once"))
@@ -99,19 +98,18 @@ def check(task: str | None = None) -> None:
     """Run the public tests of ``task`` (default: every task) on this notebook's code."""
     from autograder.grading import run_tests
     from autograder.testing.handles import LocalRunner, Submission
-    from autograder.testing.student import MARKS, PASSED, StudentPlugin
+    from autograder.testing.student import StudentPlugin, summary_line
 
     folder = _assignment_folder()
     assignment = read_assignment(folder)
     namespace = vars(sys.modules["__main__"])
     module = module_from_namespace(assignment.module, namespace)
-    source = "\n".join(namespace.get("In", []))
+    source = "\n".join(without_check_import(cell) for cell in namespace.get("In", []))
     probes = import_module_file(assignment.probes_file, "probes") if assignment.probes_file else None
     plugin = StudentPlugin(folder, Submission(source, LocalRunner(module, probes)), only_task=task)
     run_tests(plugin, [assignment.manifest_file, *assignment.public_tests], folder, "--capture=sys")
     for verdict in plugin.verdicts():
-        hint = f" — {verdict.hint}" if verdict.state != PASSED else ""
-        print(f"{MARKS[verdict.state]} {verdict.task}: {verdict.score:g}/{verdict.max_score:g} public points{hint}")
+        print(summary_line(verdict))
 
 
 def module_from_namespace(name: str, namespace: dict) -> types.ModuleType:

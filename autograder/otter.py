@@ -61,10 +61,9 @@ def master_notebook(assignment: Assignment, points: dict[tuple[str, str], float]
     ]
     for task in assignment.tasks:
         node = definitions[task.name]
-        rule = f"\n\n**Rule:** {task.rule}." if task.rule else ""
         cells += [
             nbformat.v4.new_raw_cell(f"# BEGIN QUESTION\nname: {task.name}"),
-            nbformat.v4.new_markdown_cell(f"**`{task.name}`**\n\n{ast.get_docstring(node)}{rule}"),
+            nbformat.v4.new_markdown_cell(f"**`{task.name}`**\n\n{ast.get_docstring(node)}"),
             nbformat.v4.new_raw_cell("# BEGIN SOLUTION"),
             nbformat.v4.new_code_cell(_definition(reference, tree, node)),
             nbformat.v4.new_raw_cell("# END SOLUTION"),
@@ -139,7 +138,7 @@ def check(env: dict, assignment_id: str, task: str, hidden: bool) -> None:
         run_tests(plugin, [assignment.manifest_file, *tests], assignment.public_dir)
     result = plugin.tasks[task]
     if not result.passed:
-        raise AssertionError(result.hint() or f"{task} does not pass its tests")
+        raise AssertionError(result.line().hint or f"{task} does not pass its tests")
 
 
 def _beside_notebook() -> Path:

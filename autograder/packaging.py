@@ -94,7 +94,8 @@ def student_files(assignment: Assignment) -> Iterator[tuple[Path | str, str]]:
         assignment.public_dir / "conftest.py",
         *assignment.public_tests,
     ]
-    public += [path for path in (assignment.public_dir / name for name in ("probes.py", "support.py")) if path.exists()]
+    optional = ("probes.py", "support.py", assignment.expected_file.name)
+    public += [path for path in (assignment.public_dir / name for name in optional) if path.exists()]
     for path in public:
         yield path, path.name
     yield student_readme(assignment), "README.md"

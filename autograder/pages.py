@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 STYLE = (Path(__file__).parent / "templates" / "report" / "style.css").read_text()
 CEILING = 100  # how far above the reference's largest loss a plot of losses reaches
 MAX_POINTS = 10_000  # a curve longer than this is cut: a submission decides how long its losses are
-PASSED, PARTLY, FAILED = "passed", "partly", "failed"
 # What a stored test lacking a field is read as: unknown visibility counts as hidden.
 TEST_DEFAULTS = {"name": "", "status": "error", "score": 0.0, "max_score": 0.0, "visibility": "hidden", "message": ""}
 
@@ -61,14 +60,6 @@ def normalised(result: dict) -> dict:
     ]
     top = {"assignment": "", "submission": "", "score": 0.0, "max_score": 0.0, "execution_time": 0.0, "notes": []}
     return top | result | {"tasks": tasks}
-
-
-def task_status(task: dict) -> str:
-    if task["rule_broken"]:
-        return FAILED
-    if all(test["status"] == "passed" for test in task["tests"]):
-        return PASSED
-    return PARTLY if task["score"] > 0 else FAILED
 
 
 def series(value: object) -> list[float] | None:

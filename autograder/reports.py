@@ -10,9 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from autograder.results import ERROR, PASSED, TIMEOUT, GradingResult
+from autograder.results import ERROR, FAILED, PARTLY, PASSED, TIMEOUT, GradingResult
 
 GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "after_published"}
+TERMINAL_STATUS = {PASSED: "[green]passed[/]", PARTLY: "[yellow]partly[/]", FAILED: "[red]failed[/]"}
+MARKDOWN_STATUS = {PASSED: "✅ passed", PARTLY: "🟡 partly", FAILED: "❌ failed"}
 
 
 def table(result: GradingResult, shared: str = "") -> Table:
@@ -22,15 +24,9 @@ def table(result: GradingResult, shared: str = "") -> Table:
     grid.add_column("points", justify="right")
     grid.add_column("status")
     grid.add_column("hint", overflow="fold")
-    for task in result.tasks:
-        if task.passed:
-            status = "[green]passed[/]"
-        elif task.score > 0:
-            status = "[yellow]partly[/]"
-        else:
-            status = "[red]failed[/]"
-        hint = "not graded: see above" if shared else escape(task.hint())
-        grid.add_row(escape(task.name), f"{task.score:g}/{task.max_score:g}", status, hint)
+    for line in (task.line() for task in result.tasks):
+        hint = "not graded: see above" if shared else escape(line.hint)
+        grid.add_row(escape(line.name), line.points, TERMINAL_STATUS[line.status], hint)
     grid.add_section()
     grid.add_row("[bold]total[/]", f"[bold]{result.score:g}/{result.max_score:g}[/]", "", "")
     return grid
@@ -38,7 +34,7 @@ def table(result: GradingResult, shared: str = "") -> Table:
 
 def shared_cause(result: GradingResult) -> str:
     """The one hint of every task when a single cause failed them all (say, a module that cannot be imported)."""
-    hints = {task.hint() for task in result.tasks}
+    hints = {task.line().hint for task in result.tasks}
     errors_only = all(test.status in (ERROR, TIMEOUT) for task in result.tasks for test in task.tests if test.max_score)
     if len(result.tasks) > 1 and len(hints) == 1 and "" not in hints and errors_only:
         return hints.pop()
@@ -62,23 +58,19 @@ def gradescope(result: GradingResult) -> dict:
     Hidden tests are shown after grades are published; their output never holds
     expected values, inputs or test source (the engine writes it that way).
     """
-    tests = []
-    for task in result.tasks:
-        for test in task.tests:
-            output = test.output()
-            if task.rule_broken and test.status == PASSED:
-                output = f"(no points: {task.name} breaks its rule)"
-            tests.append(
-                {
-                    "name": f"{task.name}: {test.name}",
-                    "score": 0.0 if task.rule_broken else test.score,
-                    "max_score": test.max_score,
-                    "status": "passed" if test.status == PASSED and not task.rule_broken else "failed",
-                    "output": output,
-                    "visibility": GRADESCOPE_VISIBILITY[test.visibility],
-                    "tags": [task.name],
-                }
-            )
+    tests = [
+        {
+            "name": line.name,
+            "score": line.score,
+            "max_score": line.max_score,
+            "status": "passed" if line.passed else "failed",
+            "output": line.output,
+            "visibility": GRADESCOPE_VISIBILITY[test.visibility],
+            "tags": [task.name],
+        }
+        for task in result.tasks
+        for test, line in zip(task.tests, task.test_lines(), strict=True)
+    ]
     return {
         "score": result.score,
         "execution_time": round(result.execution_time, 3),
@@ -97,24 +89,18 @@ def markdown(result: GradingResult) -> str:
         "| task | points | status | hint |",
         "|---|---:|---|---|",
     ]
-    for task in result.tasks:
-        status = "✅ passed" if task.passed else ("🟡 partly" if task.score > 0 else "❌ failed")
-        hint = task.hint().replace("|", "\\|")
-        lines.append(f"| `{task.name}` | {task.score:g}/{task.max_score:g} | {status} | {hint} |")
+    for line in (task.line() for task in result.tasks):
+        hint = line.hint.replace("|", "\\|")
+        lines.append(f"| `{line.name}` | {line.points} | {MARKDOWN_STATUS[line.status]} | {hint} |")
     return "\n".join(lines) + "\n"
 
 
 def classroom(result: GradingResult) -> str:
     """The result in the runner format GitHub Classroom's grading reporter reads, base64-encoded."""
     tests = [
-        {
-            "name": f"{task.name}: {test.name}",
-            "status": "pass" if test.status == PASSED and not task.rule_broken else "fail",
-            "score": 0.0 if task.rule_broken else test.score,
-            "message": test.output(),
-        }
+        {"name": line.name, "status": "pass" if line.passed else "fail", "score": line.score, "message": line.output}
         for task in result.tasks
-        for test in task.tests
+        for line in task.test_lines()
     ]
     status = "pass" if result.score == result.max_score else "fail"
     data = {"version": 3, "status": status, "max_score": result.max_score, "tests": tests}

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 PASSED, FAILED, ERROR, TIMEOUT = "passed", "failed", "error", "timeout"
 LOSS, REFERENCE_LOSS = "loss", "reference_loss"  # the metrics of a loss curve and the reference's
+PARTLY = "partly"  # a task with some of its points
+VOIDED = "no points"  # a test that passed in a task whose rule is broken
 KNOWN_MISTAKE = "This looks like a known mistake: "
 
 Metric = float | list[float]
@@ -46,6 +48,37 @@ class TestResult:
         return "\n".join(part for part in (self.message, hint) if part)
 
 
+@dataclass(frozen=True)
+class TaskLine:
+    """What every view (student summary, notebook check, ``grade`` table, GitHub summary,
+    feedback page) says of a task on its one line; each view only styles it."""
+
+    name: str
+    status: str  # PASSED, PARTLY or FAILED
+    score: float
+    max_score: float
+    hint: str
+
+    @property
+    def points(self) -> str:
+        return f"{self.score:g}/{self.max_score:g}"
+
+
+@dataclass(frozen=True)
+class TestLine:
+    """What every view (Gradescope, GitHub Classroom, feedback page) says of one test."""
+
+    name: str  # "task: test"
+    status: str  # the test's status, or VOIDED
+    score: float
+    max_score: float
+    output: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+
 @dataclass
 class TaskResult:
     name: str
@@ -65,6 +98,23 @@ class TaskResult:
     @property
     def passed(self) -> bool:
         return not self.rule_broken and all(test.status == PASSED for test in self.tests)
+
+    def line(self) -> TaskLine:
+        """The task's one line in every view."""
+        status = PASSED if self.passed else PARTLY if self.score > 0 else FAILED
+        return TaskLine(self.name, status, self.score, self.max_score, self.hint())
+
+    def test_lines(self) -> list[TestLine]:
+        """Each test's line in every view: a broken rule voids the tests that passed."""
+        lines = []
+        for test in self.tests:
+            voided = bool(self.rule_broken) and test.status == PASSED
+            status, output = (
+                (VOIDED, f"(no points: {self.name} breaks its rule)") if voided else (test.status, test.output())
+            )
+            score = 0.0 if self.rule_broken else test.score
+            lines.append(TestLine(f"{self.name}: {test.name}", status, score, test.max_score, output))
+        return lines
 
     def hint(self) -> str:
         """One line on what to fix: a broken rule, a recognised mistake, else the first failure."""

@@ -26,11 +26,13 @@ Code whose meaning is only known at run time, anywhere in the module, breaks eve
 (:func:`_dynamic`): ``eval`` and friends, ``getattr`` passed around as a value, dunder
 attributes, library internals (``torch._C``, ``torch.ops``), ``sys.modules``, other
 interpreters, imports of modules that are not installed (the code could write them as it
-runs), code too deeply nested to read. A computed ``getattr(obj, name)`` is allowed only where ``name`` can only
-be what the tests pass: a parameter of a module-level function, which is called only
-directly, with string constants that name nothing forbidden, or with such parameters of
-its callers (``getattr(losses, reduction)()``), and ``obj`` a value the function holds,
-not a library.
+runs), code too deeply nested to read, and any name that resolves into the grading engine
+(:data:`ENGINE`: ``import autograder``, ``from autograder.testing import ...``, an alias of
+either), which ships with every student release and must never serve answers or oracles.
+A computed ``getattr(obj, name)`` is allowed only where ``name`` can only be what the tests
+pass: a parameter of a module-level function, which is called only directly, with string
+constants that name nothing forbidden, or with such parameters of its callers
+(``getattr(losses, reduction)()``), and ``obj`` a value the function holds, not a library.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ SAFE_DUNDER_NAMES = {"__name__", "__file__", "__doc__"}
 LOOKUPS = {"getattr": 1, "setattr": 1, "delattr": 1, "attrgetter": 0, "methodcaller": 0}
 # Other ways to the same thing as a dotted entry: dotted ones are modules, bare ones attributes.
 EQUIVALENTS = {"torch.autograd": ("torch.func", "functorch", "grad_fn")}
+ENGINE = "autograder"  # the grader's own package: every name that resolves into it breaks every rule
 BUILTINS = set(dir(builtins))
 MODULE_CODE = "module-level code"
 MIN_SUBSTRING = 6
@@ -503,6 +506,8 @@ def _run_time_code(module: _Module) -> list[tuple[str, int]]:
 def _dynamic_module(dotted: str) -> str | None:
     """Why a dotted name escapes the rules, if it does: it runs given code or is a library's internals."""
     parts = dotted.split(".")
+    if parts[0] == ENGINE:
+        return f"`{dotted}`, the grader's own code"
     if any(part.startswith("_") and not part.startswith("__") for part in parts[1:]):
         return f"`{dotted}`, a library's internals"
     if parts[0] == "os" and len(parts) > 1 and parts[1].startswith(OS_PROCESS_CALLS):

@@ -25,6 +25,10 @@ module = "{module}"
 
 [[tasks]]
 name = "double"
+# A task's rule is written here only: `autograder sync` renders it into the task's docstring
+# (so the stub and the notebook) and the README's rules section. For example:
+# rule = "no torch.mul: multiply with the * operator"
+# forbid = ["mul"]
 """
 
 README_TEXT = """\
@@ -37,6 +41,10 @@ run when you hand in.
 ## Tasks
 
 1. `double(x)`: a new tensor holding every element of `x` times two.
+
+## Rules
+
+`autograder sync` writes this section from `assignment.toml`.
 """
 
 REFERENCE_TEXT = '''\

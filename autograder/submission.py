@@ -26,6 +26,7 @@ from autograder.sandbox.client import SubmissionError
 from autograder.sandbox.protocol import KNOWN_EXCEPTION_NAMES
 
 CHECK_TAG = "autograder-check"  # the tag of a notebook's check() cells, skipped when it is read
+CHECK_IMPORT = "from autograder.notebook import check"  # the generated notebook's import of check(), dropped too
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 MAX_ZIP_BYTES = 32 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
@@ -325,10 +326,11 @@ class _Module:
 def notebook_source(data: bytes, origin: str, shown: str | None = None) -> LoadedSubmission:
     """A notebook's code cells in order, as a module.
 
-    IPython magics, shell lines and Otter's own cells (``import otter``, ``grader.check``)
-    are dropped. Definitions stay at the top level; every other statement runs guarded, so a
-    cell that raises is recorded (see :func:`failed_cells`) and the rest still runs. A cell
-    that does not parse is left out and noted.
+    IPython magics, shell lines, the notebook's own import of ``check`` (:data:`CHECK_IMPORT`)
+    and Otter's own cells (``import otter``, ``grader.check``) are dropped. Definitions stay
+    at the top level; every other statement runs guarded, so a cell that raises is recorded
+    (see :func:`failed_cells`) and the rest still runs. A cell that does not parse is left
+    out and noted.
     """
     shown = shown or Path(origin).name
     try:
@@ -364,8 +366,8 @@ def notebook_source(data: bytes, origin: str, shown: str | None = None) -> Loade
         module.add(line)
     guarded, otter_cells = 0, []
     for number, lines, tree in cells:
-        statements = [node for node in tree.body if not _is_otter(node, otter)]
-        if len(statements) < len(tree.body):
+        statements = [node for node in tree.body if not (is_check_import(node) or _is_otter(node, otter))]
+        if any(_is_otter(node, otter) for node in tree.body):
             otter_cells.append(str(number))
         module.add("")
         module.add(f"# cell {number}")
@@ -422,6 +424,24 @@ def _otter_names(trees: object) -> set[str]:
             elif isinstance(node, ast.Assign) and _root(node.value) in names:
                 names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
     return names
+
+
+def is_check_import(node: ast.stmt) -> bool:
+    """Whether ``node`` is the generated notebook's :data:`CHECK_IMPORT` (not the student's code)."""
+    return ast.unparse(node) == CHECK_IMPORT
+
+
+def without_check_import(code: str) -> str:
+    """A cell's code with the notebook's :data:`CHECK_IMPORT` blanked (the other lines keep their numbers)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return code
+    lines = code.splitlines()
+    for node in tree.body:
+        if is_check_import(node):
+            lines[node.lineno - 1 : node.end_lineno] = [""] * (node.end_lineno - node.lineno + 1)
+    return "\n".join(lines)
 
 
 def _is_otter(node: ast.stmt, names: set[str]) -> bool:

@@ -7,9 +7,9 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-from conftest import A01, REFERENCE_01, STUB_01, grade_json, run_cli, task_scores
+from conftest import A01, REFERENCE_01, ROOT, STUB_01, grade_json, run_cli, task_scores
 
-from autograder import submission
+from autograder import course, rules, submission
 
 REFERENCE = REFERENCE_01.read_text()
 STUB = STUB_01.read_text()
@@ -170,3 +170,16 @@ def test_an_otter_notebook_with_broken_cells_grades_every_task_it_can(tmp_path, 
     assert "cells 1, 3, 7" in notes and "cell 5 has a syntax error" in notes
     assert "cell 4 raised NameError (line 2 of cell 4)" in notes
     assert "cell 6 raised ZeroDivisionError (line 5 of cell 6)" in notes  # the string kept its text
+
+
+def test_the_notebooks_own_import_of_check_is_not_the_students_code():
+    nb = nbformat.v4.new_notebook()
+    preamble = nbformat.v4.new_code_cell(f"{submission.CHECK_IMPORT}\n\nimport torch")
+    nb.cells = [preamble, nbformat.v4.new_code_cell(REFERENCE)]
+    graded = submission.notebook_source(nbformat.writes(nb).encode(), "gradient_descent.ipynb").checked_source
+    history = "\n".join(submission.without_check_import(cell.source) for cell in nb.cells)  # what check() reads
+    forbid = course.load(A01, ROOT).task("grad_fn").forbid
+    for source in (graded, history):
+        assert "import check" not in source and rules.find_violations(source, "grad_fn", forbid) == []
+    renamed = rules.find_violations(f"{submission.CHECK_IMPORT} as grade\n{REFERENCE}", "grad_fn", forbid)
+    assert renamed and renamed[0].used == "`autograder.notebook.check`, the grader's own code"

@@ -76,7 +76,8 @@ def test_build_writes_every_deliverable(dist):
 def test_student_zip_holds_what_students_need(dist):
     names = zipfile.ZipFile(dist / "student.zip").namelist()
     for needed in ("gradient_descent.py", "gradient_descent.ipynb", "test_gradient_descent.py", "README.md",
-                   "conftest.py", "assignment.toml", "requirements.txt", "autograder/testing/student.py"):  # fmt: skip
+                   "conftest.py", "assignment.toml", "support.py", "expected.json", "requirements.txt",
+                   "autograder/testing/student.py"):  # fmt: skip
         assert f"{A01}/{needed}" in names
     with zipfile.ZipFile(dist / "student.zip") as zipped:
         assert zipped.read(f"{A01}/gradient_descent.py") == STUB_01.read_bytes()

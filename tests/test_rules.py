@@ -652,3 +652,29 @@ def test_a_lookup_on_a_slice_of_a_local_value_stays_allowed():
             return getattr(losses, reduction)()
         """
     assert violations(source, "mse_loss", A04) == []
+
+
+ENGINE_IMPORTS = {
+    "import": "import autograder",
+    "import of a submodule": "import autograder.testing.support",
+    "import as": "import autograder.testing as t",
+    "from import": "from autograder.testing import expect_close",
+    "from import as": "from autograder.testing.support import assignment_support as s",
+    "from the package": "from autograder import testing",
+    "star import": "from autograder.testing import *",
+    "inside a function": "def helper():\n    from autograder import bank\n    return bank",
+    "in a try": "try:\n    import autograder as ag\nexcept ImportError:\n    ag = None",
+}
+
+
+@pytest.mark.parametrize("source", ENGINE_IMPORTS.values(), ids=ENGINE_IMPORTS.keys())
+@pytest.mark.parametrize(("task", "assignment"), [("grad_fn", A01), ("training_loop", A01), ("mse_loss", A04)])
+def test_a_module_that_imports_the_engine_breaks_every_rule(source, task, assignment):
+    reference = REFERENCE_01.read_text() if assignment is A01 else REFERENCE_04
+    found = violations(f"{reference}\n\n{source}\n", task, assignment)
+    assert any(v.dynamic and v.used.startswith("`autograder") and "the grader's own code" in v.used for v in found)
+
+
+def test_names_like_the_engine_that_are_not_it_break_nothing():
+    source = REFERENCE_01.read_text() + "\n\nautograder = {'grad': 1}\nautograder_notes = autograder['grad']\n"
+    assert violations(source, "grad_fn") == []

@@ -68,3 +68,13 @@ def test_04_a_reduction_by_getattr_keeps_its_points_and_a_patched_library_loss_l
     assert "`l1_loss`" in rule_broken(result, "l1_loss") and "module-level code" in rule_broken(result, "l1_loss")
     assert scores["l1_loss"][0] == 0 < scores["l1_loss"][1]
     assert all(score == top for task, (score, top) in scores.items() if task != "l1_loss")
+
+
+def test_01_a_submission_that_imports_the_engine_loses_every_task_with_a_rule(tmp_path):
+    submission = with_changes(tmp_path, "from autograder.testing import support as helpers\n")
+    result = grade_json(submission, tmp_path)
+    scores = task_scores(result)
+    for task in ("grad_fn", "training_loop"):
+        assert scores[task][0] == 0 < scores[task][1]
+        assert "uses `autograder.testing.support`, the grader's own code (line" in rule_broken(result, task)
+    assert all(score == top for task, (score, top) in scores.items() if task not in ("grad_fn", "training_loop"))

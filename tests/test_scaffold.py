@@ -143,7 +143,8 @@ def test_new_writes_every_file_of_an_assignment(scaffolded: Path):
     assert list((solutions / "bank" / "wrong").glob("*.py")) and (solutions / "bank" / "right").is_dir()
     assert "raise NotImplementedError" in (public / "tiny_tensors.py").read_text()
     assert "BEGIN SOLUTION" not in (public / "tiny_tensors.py").read_text()
-    assert "every stub, notebook and conftest matches" in autograder(scaffolded, "sync", "--check")
+    assert "every generated file matches its source" in autograder(scaffolded, "sync", "--check")
+    assert "## Rules\n\nNo task of this assignment has a rule" in (public / "README.md").read_text()
 
 
 def test_sync_check_reports_a_drifted_conftest_and_sync_restores_it(scaffolded: Path, tmp_path: Path):
@@ -184,7 +185,10 @@ def test_the_walkthrough_scaffold_write_tasks_and_bank_validate_build_grade(scaf
 
     assert "out of date" in autograder(course, "sync", "--check", ok=False)
     autograder(course, "sync", ID)
-    assert "def mean_of_squares" in (public / "tiny_tensors.py").read_text()
+    stub, readme = (public / "tiny_tensors.py").read_text(), (public / "README.md").read_text()
+    assert "def mean_of_squares" in stub
+    assert "Rule: no torch.mean: add up and divide yourself. Not allowed: ``torch.mean``." in stub
+    assert "- `mean_of_squares`: no torch.mean: add up and divide yourself. Not allowed:" in readme
 
     validation = autograder(course, "validate", ID, "--workers", "2")
     assert "0 missed" in validation, validation

@@ -27,8 +27,8 @@ def sigmoid(x):
     Squashes any real number into (0, 1). Must be finite and correct for ``abs(x)`` up to
     1e4 (``exp(x) / (1 + exp(x))`` is ``inf / inf = nan`` there).
 
-    Rule: must not use ``torch.sigmoid``, ``nn.Sigmoid``, ``F.sigmoid``,
-    ``torch.special.expit`` or ``Tensor.sigmoid``.
+    Rule: must not use a library sigmoid: write 1 / (1 + exp(-x)) yourself. Not allowed:
+    ``sigmoid``, ``Sigmoid`` or ``expit``.
 
     Returns:
         A tensor of the shape of ``x``.
@@ -45,8 +45,8 @@ def softmax(x, dim=-1):
     ``dim`` first, so the largest exponent is ``exp(0) = 1``.
     ``softmax(tensor([1000., 2000., 3000.]))`` is ``tensor([0., 0., 1.])``.
 
-    Rule: must not use any library softmax or log-softmax (``softmax``, ``log_softmax``,
-    ``nn.Softmax``, ``nn.LogSoftmax``).
+    Rule: must not use a library softmax or log-softmax. Not allowed: ``softmax``,
+    ``log_softmax``, ``Softmax`` or ``LogSoftmax``.
     """
     raise NotImplementedError
 
@@ -60,7 +60,9 @@ def cross_entropy(logits, target):
     ``log softmax(z)[k] = z[k] - logsumexp(z)`` with ``logsumexp(z) = m + log sum_j exp(z[j] - m)``,
     ``m = max_j z[j]``, instead of taking the log of a probability that rounded to 0.
 
-    Rule: must not use any library softmax, log-softmax, cross-entropy or NLL loss.
+    Rule: must not use a library softmax, log-softmax, cross-entropy or NLL loss. Not
+    allowed: ``softmax``, ``log_softmax``, ``Softmax``, ``LogSoftmax``, ``cross_entropy``,
+    ``CrossEntropyLoss``, ``nll_loss`` or ``NLLLoss``.
     """
     raise NotImplementedError
 
@@ -73,8 +75,9 @@ def bce_loss(p, y):
     never turns into ``nan``). ``p`` and ``y`` have the same shape; ``y`` may be soft (any
     value in [0, 1]).
 
-    Rule: must not use the library's BCE (``binary_cross_entropy``, ``BCELoss``,
-    ``binary_cross_entropy_with_logits``, ``BCEWithLogitsLoss``).
+    Rule: must not use the library's binary cross-entropy. Not allowed:
+    ``binary_cross_entropy``, ``BCELoss``, ``binary_cross_entropy_with_logits`` or
+    ``BCEWithLogitsLoss``.
     """
     raise NotImplementedError
 
@@ -86,8 +89,9 @@ def bce_with_logits(z, y):
     simplifies to ``log(1 + exp(z)) - y z``, and the log-sum-exp trick makes that stable:
     ``max(z, 0) - y z + log(1 + exp(-abs(z)))``. Finite and correct for ``abs(z)`` up to 1e4.
 
-    Rule: must not use the library's BCE (``binary_cross_entropy``, ``BCELoss``,
-    ``binary_cross_entropy_with_logits``, ``BCEWithLogitsLoss``).
+    Rule: must not use the library's binary cross-entropy. Not allowed:
+    ``binary_cross_entropy``, ``BCELoss``, ``binary_cross_entropy_with_logits`` or
+    ``BCEWithLogitsLoss``.
     """
     raise NotImplementedError
 
@@ -100,8 +104,8 @@ def hinge_loss(scores, target):
     (``C >= 2``), ``target`` shape ``(N,)`` (int64). Only the largest *other* score counts
     (``nn.MultiMarginLoss`` is different: it sums over the classes).
 
-    Rule: must not use the library's margin losses (``multi_margin_loss``,
-    ``MultiMarginLoss``, ``multilabel_margin_loss``, ``MultiLabelMarginLoss``).
+    Rule: must not use the library's margin losses. Not allowed: ``multi_margin_loss``,
+    ``MultiMarginLoss``, ``MultiLabelMarginLoss`` or ``multilabel_margin_loss``.
     """
     raise NotImplementedError
 

@@ -52,7 +52,8 @@ def tiny_network_grads(x, w1, b1, w3, b3, target):
     ``dy2/dy1 = 1 if y1 > 0 else 0`` (ReLU; take 0 at ``y1 == 0``), ``dy1/dw1 = x``,
     ``dy1/db1 = 1``, ``dy1/dx = w1``.
 
-    Rule: no autograd (no ``backward``, ``torch.autograd``, ``requires_grad`` or ``.grad``).
+    Rule: no autograd: backpropagate by hand with the chain rule. Not allowed: ``backward``,
+    ``torch.autograd``, ``requires_grad``, ``requires_grad_`` or ``grad``.
 
     Args:
         x, w1, b1, w3, b3, target: Python floats.
@@ -90,7 +91,8 @@ def mse_loss(input, target, reduction="mean"):
     of ``input``), ``"mean"`` their mean and ``"sum"`` their sum (0-d tensors). Any other
     reduction raises ``ValueError`` naming the valid ones.
 
-    Rule: must not use ``nn.MSELoss`` or ``F.mse_loss``.
+    Rule: must not use the library's MSE loss: write the formula. Not allowed: ``mse_loss``
+    or ``MSELoss``.
     """
     raise NotImplementedError
 
@@ -101,7 +103,8 @@ def l1_loss(input, target, reduction="mean"):
     Elementwise ``l_n = |x_n - y_n|``, then reduced as in ``mse_loss``; any other reduction
     raises ``ValueError`` naming the valid ones.
 
-    Rule: must not use ``nn.L1Loss`` or ``F.l1_loss``.
+    Rule: must not use the library's L1 loss: write the formula. Not allowed: ``l1_loss`` or
+    ``L1Loss``.
     """
     raise NotImplementedError
 
@@ -121,7 +124,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, reduction="mean"):
         input: scores of shape ``(N, C)``.
         target: classes of shape ``(N,)``, int64.
 
-    Rule: must not use ``nn.MultiMarginLoss`` or ``F.multi_margin_loss``.
+    Rule: must not use the library's multi margin loss: write the formula. Not allowed:
+    ``multi_margin_loss`` or ``MultiMarginLoss``.
     """
     raise NotImplementedError
 
@@ -136,7 +140,8 @@ def poisson_nll(log_input, target):
 
     exactly like ``nn.PoissonNLLLoss(log_input=True, full=False, reduction="none")``.
 
-    Rule: must not use ``nn.PoissonNLLLoss`` or ``F.poisson_nll_loss``.
+    Rule: must not use the library's Poisson NLL loss: write the formula. Not allowed:
+    ``poisson_nll_loss`` or ``PoissonNLLLoss``.
 
     Returns:
         A tensor of the shape of ``log_input``.
@@ -156,7 +161,8 @@ def gaussian_nll(mean, target, var):
     exactly like ``nn.GaussianNLLLoss(full=False, eps=1e-6, reduction="none")`` with ``var`` of
     the shape of ``mean``.
 
-    Rule: must not use ``nn.GaussianNLLLoss`` or ``F.gaussian_nll_loss``.
+    Rule: must not use the library's Gaussian NLL loss: write the formula. Not allowed:
+    ``gaussian_nll_loss`` or ``GaussianNLLLoss``.
     """
     raise NotImplementedError
 

@@ -1,10 +1,18 @@
-"""What the engine knows about the test that is running right now."""
+"""What the engine knows about each test: a :class:`TestContext` kept on the test's pytest item.
+
+The plugin gives every item a fresh context as its setup starts (:func:`begin`) and lets go of
+it after its teardown (:func:`end`); code that runs inside the test (the ``submission`` handle,
+the checks, ``fail``) finds the running item's context with :func:`current`, and the plugin
+reads a finished test's context from its item (:func:`of`).
+"""
 
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
+
+import pytest
 
 from autograder.sandbox.client import SubmissionError
 
@@ -53,13 +61,30 @@ class TestContext:
         return self.calls[-1] if self.calls else None
 
 
-_current = TestContext()
+STATE = pytest.StashKey[TestContext]()
+_running: pytest.Item | None = None  # the item whose test runs now, set by the plugin's hooks
+
+
+def begin(item: pytest.Item, context: TestContext) -> None:
+    """``item``'s test starts with ``context``."""
+    global _running
+    item.stash[STATE] = context
+    _running = item
+
+
+def end(item: pytest.Item) -> None:
+    """``item``'s test is over (its context stays on the item)."""
+    global _running
+    if _running is item:
+        _running = None
+
+
+def of(item: pytest.Item) -> TestContext:
+    """The context ``item``'s test ran with; an empty one for an item that never started (a rule
+    checked after the run)."""
+    return item.stash.get(STATE, None) or TestContext()
 
 
 def current() -> TestContext:
-    return _current
-
-
-def begin(context: TestContext) -> None:
-    global _current
-    _current = context
+    """The context of the test that is running; outside any test, a fresh one that nothing keeps."""
+    return of(_running) if _running is not None else TestContext()

@@ -28,7 +28,7 @@ def blame_failing_dependencies(tasks: dict[str, TaskResult], uses: dict[str, lis
     A known-mistake hint of the later task is dropped: it was matched assuming the tasks it
     uses are right. Where both tasks already say the same (an import error), nothing is added.
     """
-    hints = {name: task.hint() for name, task in tasks.items() if task.tests and not task.passed}
+    hints = {name: task.line().hint for name, task in tasks.items() if task.tests and not task.passed}
     for name, task in tasks.items():
         culprit = next((other for other in uses.get(name, []) if other in hints), None)
         if name not in hints or culprit is None or task.rule_broken or hints[name] == hints[culprit]:

@@ -87,14 +87,20 @@ class AutograderPlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         name, _, timeout = task_of(item)
         context.begin(
+            item,
             context.TestContext(
                 test_id=f"{item.path.name}::{item.name}",
                 task=name,
                 visibility=self.visibility(item),
                 call_seconds=self.call_seconds(timeout),
-            )
+            ),
         )
         execution.seed_everything(0)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item):
+        yield
+        context.end(item)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -114,7 +120,7 @@ class AutograderPlugin:
         if isinstance(item, RuleItem) and status != PASSED:
             task.rule_broken = message
         score = points if status == PASSED else 0.0
-        test = context.current()
+        test = context.of(item)
         result = TestResult(
             display_name(item),
             status,
@@ -126,7 +132,7 @@ class AutograderPlugin:
             files=[*test.files],
         )
         task.tests.append(result)
-        call = failed_call(error)
+        call = failed_call(error, test)
         if call is not None:
             self.failures.append(Failure(name, result, call))
 
@@ -163,14 +169,14 @@ class Failure:
     call: context.Call
 
 
-def failed_call(error: BaseException | None) -> context.Call | None:
-    """The call a test failed on: the wrong output a check named, or a call that raised."""
+def failed_call(error: BaseException | None, test: context.TestContext) -> context.Call | None:
+    """The call ``test`` failed on: the wrong output a check named, or a call that raised."""
     if isinstance(error, BaseExceptionGroup):
         error = error.exceptions[0]
     if isinstance(error, CheckFailure):
         return error.call
     if isinstance(error, SubmissionError) and error.kind == "exception":
-        return context.current().fatal_call
+        return test.fatal_call
     return None
 
 

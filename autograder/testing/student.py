@@ -4,30 +4,24 @@ module in-process and ends with one line per task and a hint for what is wrong."
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import torch
 
 from autograder.course import read_assignment
+from autograder.results import FAILED, PARTLY, PASSED, TaskLine
 from autograder.testing.handles import LocalRunner, Submission
 from autograder.testing.plugin import AutograderPlugin, RuleItem, task_of
 
 SUBMISSION_VARIABLE = "AUTOGRADER_SUBMISSION"
-PASSED, FAILED, STOPPED = "passed", "failed", "stopped"
-MARKS = {PASSED: "✓", FAILED: "✗", STOPPED: "✗"}
+STOPPED = "stopped"  # a task whose tests did not all run
+MARKS = {PASSED: "✓", PARTLY: "✗", FAILED: "✗", STOPPED: "✗"}
 
 
-@dataclass
-class Verdict:
-    """What a student is told about one task that was run."""
-
-    task: str
-    state: str
-    score: float
-    max_score: float
-    hint: str
+def summary_line(line: TaskLine) -> str:
+    """A task's line as a student reads it: at the end of ``pytest`` and under a notebook's check cell."""
+    return f"{MARKS[line.status]} {line.name:<22} {line.points}  {line.hint}".rstrip()
 
 
 class StudentPlugin(AutograderPlugin):
@@ -81,18 +75,18 @@ class StudentPlugin(AutograderPlugin):
                 self.record(item, error)
         super().pytest_sessionfinish(session)
 
-    def verdicts(self) -> list[Verdict]:
-        """One verdict per selected task; a task whose tests did not all run (Ctrl-C, ``-x``) never passes."""
+    def verdicts(self) -> list[TaskLine]:
+        """One line per selected task; a task whose tests did not all run (Ctrl-C, ``-x``) never passes."""
         verdicts = []
         for name in self.assignment.task_names:
             items = self.selected.get(name, [])
-            task, most = self.tasks[name], sum(task_of(item)[1] for item in items)
             if not items:
                 continue
             if any(item.nodeid not in self.finished for item in items):
-                verdicts.append(Verdict(name, STOPPED, 0.0, most, "not all its tests ran: the run was stopped"))
+                most = sum(task_of(item)[1] for item in items)
+                verdicts.append(TaskLine(name, STOPPED, 0.0, most, "not all its tests ran: the run was stopped"))
             else:
-                verdicts.append(Verdict(name, PASSED if task.passed else FAILED, task.score, most, task.hint()))
+                verdicts.append(self.tasks[name].line())
         return verdicts
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
@@ -100,12 +94,10 @@ class StudentPlugin(AutograderPlugin):
         terminalreporter.section(f"{self.assignment.id}: public tests by task")
         verdicts = self.verdicts()
         for verdict in verdicts:
-            score = f"{verdict.score:g}/{verdict.max_score:g}"
-            line = f"{MARKS[verdict.state]} {verdict.task:<22} {score}  {verdict.hint}".rstrip()
-            write(line, green=verdict.state == PASSED, red=verdict.state != PASSED)
+            write(summary_line(verdict), green=verdict.status == PASSED, red=verdict.status != PASSED)
         score = sum(verdict.score for verdict in verdicts)
         most = sum(verdict.max_score for verdict in verdicts)
-        if any(verdict.state == STOPPED for verdict in verdicts):
+        if any(verdict.status == STOPPED for verdict in verdicts):
             write("public tests stopped before the end: no total (run pytest to the end)", red=True)
         elif len(verdicts) < len(self.tasks):
             write(f"public tests of the selected tasks: {score:g}/{most:g} points")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
 from types import ModuleType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import torch
 
@@ -27,9 +30,26 @@ def assignment_support() -> ModuleType:
     """The ``support.py`` of the assignment whose tests are running (public and hidden tests
     alike, in every mode), imported by its path once per process: the assignment folder,
     where the stub module lives, never goes on ``sys.path``."""
+    running = _running_assignment()
+    return import_module_file(running.public_dir / SUPPORT_FILE, f"_support_{running.id}")
+
+
+def expected_values() -> dict[str, Any]:
+    """The reference's results for the public tests of the running assignment, as ``autograder
+    sync`` wrote them to its ``expected.json`` (tensors as lists): public files hold values,
+    never the code that computes them."""
+    return _read_json(_running_assignment().expected_file)
+
+
+def _running_assignment() -> Assignment:
     if _running is None:
-        raise RuntimeError("assignment_support() is for the tests of an assignment, run by the autograder plugin")
-    return import_module_file(_running.public_dir / SUPPORT_FILE, f"_support_{_running.id}")
+        raise RuntimeError("this is for the tests of an assignment, run by the autograder plugin")
+    return _running
+
+
+@functools.cache
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
 
 
 def use_assignment(assignment: Assignment) -> None:

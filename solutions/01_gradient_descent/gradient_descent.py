@@ -87,7 +87,8 @@ def grad_fn(x, y, y_hat, w, b):
     samples. Build it from ``dloss_fn``, ``dmodel_dw`` and ``dmodel_db``, using the given
     ``y_hat`` (which is ``model(x, w, b)``).
 
-    Rule: no autograd (no ``backward``, ``torch.autograd`` or ``requires_grad``).
+    Rule: no autograd: compute the gradient by the chain rule. Not allowed: ``backward``,
+    ``torch.autograd``, ``requires_grad``, ``requires_grad_`` or ``grad``.
 
     Returns:
         A tensor of shape ``(2,)``: ``[dL/dw, dL/db]``.
@@ -107,7 +108,9 @@ def training_loop(n_epochs, learning_rate, params, x, y):
     prediction as a Python float, get the gradient from ``grad_fn`` and take a step
     ``params = params - learning_rate * grad``.
 
-    Rule: no autograd and no ``torch.optim``.
+    Rule: no autograd and no torch.optim: update the parameters yourself. Not allowed:
+    ``backward``, ``torch.autograd``, ``requires_grad``, ``requires_grad_``, ``grad`` or
+    ``torch.optim``.
 
     Returns:
         ``(params, losses)``: the final params (shape ``(2,)``) and a list of
