@@ -13,8 +13,9 @@ it held to set this up (``drop_privileges``), the submission cannot undo any of 
 A grader that is root gives its sandbox a user namespace too, once it has switched to the
 sandbox's uid (``own_user_namespace``): kernel objects kept per user, such as the user
 keyrings, then belong to that namespace and vanish with it instead of waiting for the next
-sandbox of the same uid. Before that, still root, it shrinks SysV IPC in the new IPC
-namespace (``limit_ipc``), whose memory no ``RLIMIT_AS`` counts.
+sandbox of the same uid. Before that, still root and with its own ``/proc`` mounted, it
+shrinks SysV IPC in the new IPC namespace (``limit_ipc``), whose memory no ``RLIMIT_AS``
+counts.
 
 Python 3.11 has no ``os.unshare`` or ``mount``, so this goes through libc with ``ctypes``.
 """
@@ -66,13 +67,12 @@ def _check(result: int, what: str) -> None:
 def enter() -> None:
     """Unshare the namespaces; the next fork starts the new pid namespace.
 
-    Root keeps the first user namespace (its mounts need root's own capabilities) and limits
-    the new IPC namespace; an ordinary user gets a user namespace at once.
+    Root keeps the first user namespace (its mounts need root's own capabilities); an
+    ordinary user gets a user namespace at once.
     """
     flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID
     if os.geteuid() == 0:
         _check(_libc.unshare(flags), "unshare")
-        limit_ipc()
     else:
         _enter_user_namespace(flags)
 
@@ -95,10 +95,18 @@ def _enter_user_namespace(flags: int) -> None:
     Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
 
 
-def limit_ipc() -> None:
-    """Make SysV shared memory, queues and semaphores tiny in this process's (new) IPC namespace."""
-    for name, value in IPC_LIMITS.items():
-        Path("/proc/sys/kernel", name).write_text(f"{value}\n")
+def limit_ipc() -> bool:
+    """Make SysV shared memory, queues and semaphores tiny in this process's (new) IPC namespace.
+
+    Only root can, through a ``/proc`` it may write to (its own, or a host's not made
+    read-only); False where it could not.
+    """
+    try:
+        for name, value in IPC_LIMITS.items():
+            Path("/proc/sys/kernel", name).write_text(f"{value}\n")
+    except OSError:
+        return False
+    return True
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: bytes | None = None) -> None:

@@ -72,6 +72,8 @@ def _isolate(request: dict, report_fd: int, channel: socket.socket) -> dict | No
     except isolation.IsolationError as error:
         return {"kind": "exception", "type": "IsolationError", "message": f"the sandbox could not be set up: {error}"}
     isolation.mount_own_proc()
+    if os.geteuid() == 0:
+        isolation.limit_ipc()  # where it cannot, the memory cgroup and the OOM score still hold
     return None
 
 
