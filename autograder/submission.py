@@ -35,7 +35,7 @@ MAX_FOLDER_DEPTH = 8
 SKIPPED_PREFIXES = (".", "__MACOSX", "__pycache__")
 ADDED_PREFIX = "__autograder_"  # names of the code a notebook's module gains
 FAILED_CELLS = ADDED_PREFIX + "failed_cells__"
-MAX_FAILED_CELLS = 50
+MAX_FAILED_CELLS = 20  # notes on failed cells, each naming a real guarded cell, at most once
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
@@ -50,7 +50,7 @@ class LoadedSubmission:
     origin: str
     notes: list[str] = field(default_factory=list)
     cell_lines: list[tuple[int, int] | None] = field(default_factory=list)  # per module line: (cell, line in cell)
-    guarded_cells: int = 0  # notebook cells run so that when one raises, the others still run
+    guarded_cells: tuple[int, ...] = ()  # notebook cells run so that when one raises, the others still run
     checked: str = ""  # the student's code as rules read it: the same lines, those the grader added blanked
 
     @property
@@ -62,8 +62,13 @@ class LoadedSubmission:
         """A line of the module, as the student finds it: in their file, or in a notebook cell."""
         if not self.cell_lines:
             return f"line {line} of your file"
+        cell, row = self.origin_of(line)
+        return f"line {row} of cell {cell}" if cell else "code the grader added to your notebook"
+
+    def origin_of(self, line: int) -> tuple[int, int]:
+        """The notebook cell and the line in it that a line of the module came from; ``(0, 0)`` if none."""
         origin = self.cell_lines[line - 1] if 0 < line <= len(self.cell_lines) else None
-        return f"line {origin[1]} of cell {origin[0]}" if origin else "code the grader added to your notebook"
+        return origin or (0, 0)
 
 
 # --- Opening files without following links ---------------------------------------------------
@@ -364,7 +369,8 @@ def notebook_source(data: bytes, origin: str, shown: str | None = None) -> Loade
     module = _Module()
     for line in _PRELUDE.splitlines():
         module.add(line)
-    guarded, otter_cells = 0, []
+    guarded: list[int] = []
+    otter_cells = []
     for number, lines, tree in cells:
         statements = [node for node in tree.body if not (is_check_import(node) or _is_otter(node, otter))]
         if any(_is_otter(node, otter) for node in tree.body):
@@ -379,7 +385,7 @@ def notebook_source(data: bytes, origin: str, shown: str | None = None) -> Loade
                 for line, where in span:
                     module.add(line, where)
                 continue
-            guarded += 1
+            guarded += [] if guarded and guarded[-1] == number else [number]
             module.add("try:", checked="if True:")
             for line, where in span:
                 module.add(line if where[1] in continuation else "    " + line, where)
@@ -388,7 +394,7 @@ def notebook_source(data: bytes, origin: str, shown: str | None = None) -> Loade
     if otter_cells:
         notes.append(f"skipped Otter's own code (import otter, grader.check) in cells {', '.join(otter_cells)}")
     source, checked = "\n".join(module.lines) + "\n", "\n".join(module.checked) + "\n"
-    return LoadedSubmission(source, origin, notes, module.origins, guarded, checked)
+    return LoadedSubmission(source, origin, notes, module.origins, tuple(guarded), checked)
 
 
 def _groups(statements: list[ast.stmt]) -> list[list[ast.stmt]]:
@@ -463,8 +469,10 @@ def failed_cells(loaded: LoadedSubmission, call: Callable[[str], object]) -> lis
     """Notes on the notebook cells that raised when the submission was imported.
 
     ``call(name)`` calls the submission's function ``name`` and returns its value. Call this
-    before any test runs, so that what the submission reports cannot depend on hidden inputs;
-    only cell numbers, built-in exception names and line numbers are taken from it.
+    before any test runs, so that what the submission reports cannot depend on hidden inputs.
+    What it reports is believed only where it matches what the grader knows: a guarded cell
+    of this notebook, each once and in the order they ran, a built-in exception's name and a
+    line of that cell; at most ``MAX_FAILED_CELLS`` notes.
     """
     if not loaded.guarded_cells:
         return []
@@ -472,12 +480,19 @@ def failed_cells(loaded: LoadedSubmission, call: Callable[[str], object]) -> lis
         failures = call(FAILED_CELLS)
     except SubmissionError:  # the import failed, or the submission broke the function: nothing to add
         return []
-    notes = []
-    for failure in failures[:MAX_FAILED_CELLS] if isinstance(failures, list) else []:
+    notes: list[str] = []
+    last = 0
+    for failure in failures if isinstance(failures, list) else []:
         if not (isinstance(failure, list) and len(failure) == 3 and type(failure[0]) is int):
             continue
         cell, name, line = failure
+        if cell <= last or cell not in loaded.guarded_cells:
+            continue
+        if len(notes) == MAX_FAILED_CELLS:
+            notes.append("more cells raised exceptions; the other cells still ran")
+            break
+        last = cell
         kind = name if name in KNOWN_EXCEPTION_NAMES else "an exception"
-        at = loaded.where(line) if type(line) is int else f"cell {cell}"
+        at = loaded.where(line) if type(line) is int and loaded.origin_of(line)[0] == cell else f"cell {cell}"
         notes.append(f"cell {cell} raised {kind} ({at}): the other cells still ran")
     return notes

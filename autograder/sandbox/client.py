@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import os
 import pwd
 import shutil
@@ -13,13 +14,14 @@ import stat
 import sysconfig
 import tempfile
 import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from autograder.sandbox import protocol
+from autograder.sandbox import isolation, protocol
 from autograder.sandbox.launcher import shared_zygote
 
 SANDBOX_UIDS_VARIABLE = "AUTOGRADER_SANDBOX_UIDS"
@@ -35,7 +37,7 @@ class Limits:
     memory_bytes: int = 1 << 30
     output_bytes: int = 1 << 20
     cpu_seconds: int = 600
-    processes: int = 64
+    processes: int = 16
 
 
 class SandboxSetupError(RuntimeError):
@@ -107,13 +109,25 @@ def sandbox_account() -> tuple[int, int] | None:
     if _account is None:
         first, _, last = os.environ.get(SANDBOX_UIDS_VARIABLE, DEFAULT_SANDBOX_UIDS).partition("-")
         for uid in range(int(first), int(last or first) + 1):
-            if _unused(uid) and _lock(uid):
+            if _unused(uid) and not (LOCK_FOLDER / f"uid-{uid}.retired").exists() and _lock(uid):
                 _account = (uid, uid)
                 break
         else:
             raise SandboxSetupError(f"no free sandbox uid in {first}-{last} (set {SANDBOX_UIDS_VARIABLE})")
         check_sandbox_can_run_python(_account)
     return _account
+
+
+def retire_sandbox_account() -> None:
+    """Never use this grader's sandbox uid again (a submission made its keyrings impossible to empty).
+
+    The mark is kept beside the uid's lock, so later graders skip it too; the next sandbox of
+    this grader takes a fresh uid.
+    """
+    global _account
+    if _account is not None:
+        (LOCK_FOLDER / f"uid-{_account[0]}.retired").touch(mode=0o600)
+        _account = None
 
 
 def _unused(uid: int) -> bool:
@@ -223,6 +237,50 @@ def _stat(group: Path, key: str) -> int:
     return 0
 
 
+_cgroup_names = itertools.count()
+
+
+def sandbox_cgroup(limit: int) -> Path | None:
+    """A new memory cgroup below the grader's own, limited to ``limit`` bytes, for one sandbox.
+
+    Only root can make one, where the memory controller is writable (cgroup v1, or v2 with the
+    controller delegated to the grader's cgroup); None otherwise. Everything the sandbox
+    starts is counted in it, so forked children and shared memory cannot together take the
+    container's memory.
+    """
+    if os.geteuid() != 0:
+        return None
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if "memory" in controllers.split(","):
+                parent, limit_file = Path("/sys/fs/cgroup/memory", path.lstrip("/")), "memory.limit_in_bytes"
+            elif controllers == "":
+                parent, limit_file = Path("/sys/fs/cgroup", path.lstrip("/")), "memory.max"
+            else:
+                continue
+            group = parent / f"autograder-sandbox-{os.getpid()}-{next(_cgroup_names)}"
+            try:
+                group.mkdir()
+                (group / limit_file).write_text(str(limit))
+                return group
+            except OSError:
+                remove_cgroup(group)
+    return None
+
+
+def remove_cgroup(group: Path) -> None:
+    """Remove a sandbox's cgroup once the processes in it have died (soon after a kill; seconds under load)."""
+    for _ in range(500):
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.01)
+
+
 def _remove_files_of(uid: int) -> None:
     """Remove everything ``uid`` left in the shared temporary folders (when no namespace hid them).
 
@@ -285,6 +343,8 @@ class Sandbox:
         self.limits = limits
         self.account = sandbox_account()
         self.isolation = isolation_mode()
+        self.own_user_namespace = self.isolation == "namespaces" and shared_zygote().user_namespaces()
+        self.cgroup: Path | None = None
         self.hidden = [str(Path.home()), tempfile.gettempdir(), *PRIVATE_FOLDERS, *map(str, hidden)]
         self.workdir = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         shutil.copy(module_file, self.workdir / module_file.name)
@@ -307,6 +367,7 @@ class Sandbox:
         self._channel, child_end = socket.socketpair()
         limits = asdict(self.limits)
         limits["memory_bytes"] = memory_allowance(self.limits.memory_bytes)
+        self.cgroup = sandbox_cgroup(limits["memory_bytes"])
         request = {
             "workdir": str(self.workdir),
             "module": self.module_name,
@@ -316,6 +377,8 @@ class Sandbox:
             "uid": self.account[0] if self.account else None,
             "gid": self.account[1] if self.account else None,
             "isolate": self.isolation == "namespaces",
+            "user_namespace": self.own_user_namespace,
+            "cgroup": None if self.cgroup is None else str(self.cgroup),
             "hidden": self.hidden,
         }
         try:
@@ -393,13 +456,19 @@ class Sandbox:
                 os.killpg(self.pid, signal.SIGKILL)
             self.pid = None
             if self.account is not None and self.isolation != "namespaces":  # else none left its pid namespace
-                _kill_all_processes_of(self.account)
+                _clean_up_after(self.account, processes=True, keyrings=False)
 
     def close(self) -> None:
         self.kill()
         remove_tree(self.workdir)
-        if self.account is not None and self.isolation != "namespaces":
-            _remove_files_of(self.account[0])
+        if self.cgroup is not None:
+            remove_cgroup(self.cgroup)
+            self.cgroup = None
+        if self.account is not None:
+            if self.isolation != "namespaces":
+                _remove_files_of(self.account[0])
+            if not self.own_user_namespace and not _clean_up_after(self.account, processes=False, keyrings=True):
+                retire_sandbox_account()
 
     def output(self, limit: int = 4000) -> str:
         """The start of what the submission printed (never what a link it left there points to)."""
@@ -411,18 +480,28 @@ class Sandbox:
             return log.read(limit).decode(errors="replace") if stat.S_ISREG(os.fstat(handle).st_mode) else ""
 
 
-def _kill_all_processes_of(account: tuple[int, int]) -> None:
-    """Processes that escaped the group (a new session) die with everything of that user."""
+def _clean_up_after(account: tuple[int, int], processes: bool, keyrings: bool) -> bool:
+    """As the sandbox's user: what it may have left outside namespaces; False if its keyrings stay full.
+
+    ``processes``: kill every process of the user (those that escaped the process group in a
+    new session) and remove the SysV shared memory, queues and semaphores it made.
+    ``keyrings``: empty the keyrings the kernel keeps per user.
+    """
     pid = os.fork()
     if pid == 0:
+        clean = True
         try:
             os.setgroups([])
             os.setgid(account[1])
             os.setuid(account[0])
-            os.kill(-1, signal.SIGKILL)
+            if processes:
+                os.kill(-1, signal.SIGKILL)
+                isolation.remove_ipc_objects_of(account[0])
+            clean = not keyrings or isolation.empty_own_keyrings()
         finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+            os._exit(0 if clean else 1)
+    _, status = os.waitpid(pid, 0)
+    return status == 0
 
 
 def _python_folders() -> list[Path]:

@@ -10,11 +10,19 @@ are covered by small private tmpfs mounts, and only the folders Python needs and
 sandbox's working folder are mounted back, the working folder writable. Without the ``CAP_*``
 it held to set this up (``drop_privileges``), the submission cannot undo any of it.
 
+A grader that is root gives its sandbox a user namespace too, once it has switched to the
+sandbox's uid (``own_user_namespace``): kernel objects kept per user, such as the user
+keyrings, then belong to that namespace and vanish with it instead of waiting for the next
+sandbox of the same uid. Before that, still root and with its own ``/proc`` mounted, it
+shrinks SysV IPC in the new IPC namespace (``limit_ipc``), whose memory no ``RLIMIT_AS``
+counts.
+
 Python 3.11 has no ``os.unshare`` or ``mount``, so this goes through libc with ``ctypes``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 from pathlib import Path
@@ -25,7 +33,13 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MOUNT_ATTR_RDONLY, AT_RECURSIVE, AT_FDCWD = 0x1, 0x8000, -100
 SYS_MOUNT_SETATTR = 442  # the same number on every architecture Linux added it to (5.12)
-PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+SYS_KEYCTL = 250 if os.uname().machine == "x86_64" else 219  # x86_64; the generic table (aarch64, riscv64)
+KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR, KEYCTL_READ, KEYCTL_GET_PERSISTENT = 1, 7, 11, 22
+KEY_SPEC_PROCESS_KEYRING, KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -2, -4, -5
+IPC_RMID = 0
+# SysV IPC in a sandbox's own IPC namespace: at most 1 MiB of shared memory and a few queues
+IPC_LIMITS = {"shmmax": 1 << 20, "shmall": 256, "shmmni": 16, "msgmni": 16, "sem": "32 256 32 16"}
 TMPFS_OPTIONS = b"size=8m,nr_inodes=1024,mode=1777"  # its pages count as the grader's memory
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -51,16 +65,48 @@ def _check(result: int, what: str) -> None:
 
 
 def enter() -> None:
-    """Unshare the namespaces; the next fork starts the new pid namespace."""
-    uid, gid = os.geteuid(), os.getegid()
+    """Unshare the namespaces; the next fork starts the new pid namespace.
+
+    Root keeps the first user namespace (its mounts need root's own capabilities); an
+    ordinary user gets a user namespace at once.
+    """
     flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID
-    if uid != 0:
-        flags |= CLONE_NEWUSER
-    _check(_libc.unshare(flags), "unshare")
-    if uid != 0:
-        Path("/proc/self/setgroups").write_text("deny")
-        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
-        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    if os.geteuid() == 0:
+        _check(_libc.unshare(flags), "unshare")
+    else:
+        _enter_user_namespace(flags)
+
+
+def own_user_namespace() -> None:
+    """Enter a user namespace of one's own, mapping only one's current uid and gid.
+
+    A change of uid made the process non-dumpable, which leaves its ``/proc/self`` files to
+    root; it becomes dumpable again (by its own uid only) so that it can write its maps.
+    """
+    _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl")
+    _enter_user_namespace(0)
+
+
+def _enter_user_namespace(flags: int) -> None:
+    uid, gid = os.geteuid(), os.getegid()
+    _check(_libc.unshare(flags | CLONE_NEWUSER), "unshare")
+    Path("/proc/self/setgroups").write_text("deny")
+    Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+    Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+
+
+def limit_ipc() -> bool:
+    """Make SysV shared memory, queues and semaphores tiny in this process's (new) IPC namespace.
+
+    Only root can, through a ``/proc`` it may write to (its own, or a host's not made
+    read-only); False where it could not.
+    """
+    try:
+        for name, value in IPC_LIMITS.items():
+            Path("/proc/sys/kernel", name).write_text(f"{value}\n")
+    except OSError:
+        return False
+    return True
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: bytes | None = None) -> None:
@@ -129,6 +175,52 @@ def drop_privileges() -> None:
 
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")
     _check(_libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
+
+
+def new_session_keyring() -> None:
+    """Leave the session keyring inherited from the grader for a new, empty one of this process's.
+
+    Where the kernel refuses (no keyrings, or a seccomp profile that forbids them), the
+    sandbox cannot use keyrings either, so a refusal is not an error.
+    """
+    _libc.syscall(SYS_KEYCTL, KEYCTL_JOIN_SESSION_KEYRING, None)
+
+
+def empty_own_keyrings() -> bool:
+    """Clear the keyrings the kernel keeps for this process's uid beyond its life; True if now empty.
+
+    Those are the user keyring, the user session keyring and the persistent keyring. A keyring
+    whose owner took away its own right to change or read it counts as not empty.
+    """
+    persistent = _libc.syscall(SYS_KEYCTL, KEYCTL_GET_PERSISTENT, -1, KEY_SPEC_PROCESS_KEYRING)
+    keyrings = [KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING, *([persistent] if persistent > 0 else [])]
+    empty = True
+    for keyring in keyrings:
+        _libc.syscall(SYS_KEYCTL, KEYCTL_CLEAR, keyring)
+        empty = empty and _libc.syscall(SYS_KEYCTL, KEYCTL_READ, keyring, None, 0) == 0  # bytes of key ids
+    return empty
+
+
+def remove_ipc_objects_of(uid: int) -> None:
+    """Remove the SysV shared memory, message queues and semaphores ``uid`` made or owns (run as ``uid``)."""
+    remove = {
+        "shm": lambda number: _libc.shmctl(number, IPC_RMID, None),
+        "msg": lambda number: _libc.msgctl(number, IPC_RMID, None),
+        "sem": lambda number: _libc.semctl(number, 0, IPC_RMID),
+    }
+    for kind, remove_one in remove.items():
+        with contextlib.suppress(OSError):
+            header, *rows = Path("/proc/sysvipc", kind).read_text().splitlines()
+            names = header.split()
+            for row in rows:
+                entry = dict(zip(names, row.split(), strict=False))
+                if str(uid) in (entry.get("uid"), entry.get("cuid")):
+                    remove_one(int(entry[names[1]]))  # the second column is the object's id
+
+
+def die_with_parent(signal_number: int) -> None:
+    """Have the kernel send ``signal_number`` to this process when its parent ends."""
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal_number, 0, 0, 0), "prctl")
 
 
 def make_undumpable() -> None:

@@ -72,6 +72,11 @@ class Zygote:
             ready = self._wait_ready()
         return str(ready.get("isolation")), str(ready.get("reason", ""))
 
+    def user_namespaces(self) -> bool:
+        """Whether every sandbox gets a user namespace of its own (so per-user kernel objects die with it)."""
+        with self._lock:
+            return self._wait_ready().get("user_namespace") is True
+
     def preload(self, modules: tuple[str, ...]) -> None:
         """Have the zygote import these now, while the grader prepares the tests."""
         if modules:

@@ -4,14 +4,18 @@ It starts as a fork of the zygote (which holds torch and nothing of the grader) 
 the leader of a new process group. When the machine allows it (``isolation.py``), it enters
 new namespaces and forks the sandbox proper, the first process of its own pid namespace,
 with no network and a read-only view of the files in which the course, home and temporary
-folders are hidden; it stays behind only to tell the zygote that process's id. The sandbox
-then applies resource limits, drops to an unprivileged user when started as root (or gives
-up the namespace's capabilities when not), and answers ``call`` requests until the grader
-hangs up.
+folders are hidden; it stays behind only to tell the zygote that process's id, and to kill
+it should the zygote end (so a sandbox never outlives its grader). Before any of that it
+joins the memory cgroup the grader made for it (as root, where cgroups are writable) and
+makes itself the first choice of the kernel's OOM killer. The sandbox then applies resource
+limits, drops to an unprivileged user when started as root (in a user namespace of its own
+when isolated), gives up the namespace's capabilities, leaves the grader's session keyring
+for a new one and answers ``call`` requests until the grader hangs up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import resource
@@ -34,6 +38,7 @@ def main(channel_fd: int, request: dict, report_fd: int) -> None:
     channel = socket.socket(fileno=channel_fd)
     try:
         os.setsid()
+        _contain_memory(request.get("cgroup"))
         error = None
         if request["isolate"]:
             error = _isolate(request, report_fd, channel)
@@ -56,6 +61,8 @@ def _isolate(request: dict, report_fd: int, channel: socket.socket) -> dict | No
     pid = os.fork()
     if pid != 0:  # stays until the sandbox ends, so that its id names it while the zygote looks it up
         channel.close()
+        signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGKILL))
+        isolation.die_with_parent(signal.SIGTERM)  # the zygote is waiting for the report, so alive now
         _report(report_fd, pid)
         os.waitpid(pid, 0)
         os._exit(0)
@@ -65,7 +72,22 @@ def _isolate(request: dict, report_fd: int, channel: socket.socket) -> dict | No
     except isolation.IsolationError as error:
         return {"kind": "exception", "type": "IsolationError", "message": f"the sandbox could not be set up: {error}"}
     isolation.mount_own_proc()
+    if os.geteuid() == 0:
+        isolation.limit_ipc()  # where it cannot, the memory cgroup and the OOM score still hold
     return None
+
+
+def _contain_memory(cgroup: str | None) -> None:
+    """Join the sandbox's memory cgroup, if any, and be the process the OOM killer ends first.
+
+    Done while the grader's privileges are still held: as root, the score cannot be lowered
+    again by the sandbox; everything the sandbox starts inherits both.
+    """
+    if cgroup is not None:
+        with contextlib.suppress(OSError), open(os.path.join(cgroup, "cgroup.procs"), "w") as procs:
+            procs.write("0")  # this process; where the kernel refuses, the other limits still hold
+    with open("/proc/self/oom_score_adj", "w") as score:
+        score.write("1000")
 
 
 def _report(report_fd: int, pid: int) -> None:
@@ -102,8 +124,12 @@ def _confine(request: dict) -> None:
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
-    elif request["isolate"]:
+        if request["user_namespace"]:  # so that the uid's keyrings and other per-user objects are this sandbox's own
+            isolation.own_user_namespace()
+    if request["isolate"]:
         isolation.drop_privileges()
+    isolation.die_with_parent(signal.SIGKILL)  # after the change of uid, which clears it
+    isolation.new_session_keyring()
     os.chdir(workdir)
     os.environ.update(HOME=workdir, TMPDIR=workdir)
     sys.path.insert(0, workdir)

@@ -4,7 +4,11 @@ Started by the grader as ``python -s -P -m autograder.sandbox.zygote FD`` with a
 environment, so its memory holds torch and this package, never hidden tests, reference
 solutions or expected values. Before importing torch it tries, in a throwaway child,
 whether the kernel lets sandboxes enter their namespaces (``isolation.py``), and says so
-in its first message: ``{"op": "ready", "isolation": "namespaces" | "none", "reason": ...}``.
+in its first message: ``{"op": "ready", "isolation": "namespaces" | "none", "reason": ...,
+"user_namespace": ...}``, the last saying whether each sandbox gets a user namespace of its
+own: always when isolated for an ordinary user; for root, when its sandbox may still enter
+one once it has switched to its unprivileged uid (Ubuntu's AppArmor restriction on
+unprivileged user namespaces refuses that).
 
 Requests on the control socket are JSON. ``{"op": "preload", "modules": [...]}`` imports
 modules an assignment's sandboxes will need (its manifest's ``sandbox_preload``, e.g.
@@ -38,7 +42,12 @@ def serve(control: socket.socket) -> None:
     import torch
 
     torch.set_num_threads(1)
-    ready = {"op": "ready", "isolation": "namespaces" if isolated else "none", "reason": reason}
+    ready = {
+        "op": "ready",
+        "isolation": "namespaces" if isolated else "none",
+        "reason": reason,
+        "user_namespace": isolated and (os.geteuid() != 0 or probe_own_user_namespace()),
+    }
     control.send(json.dumps(ready).encode())
     while True:
         try:
@@ -106,6 +115,27 @@ def probe_isolation() -> tuple[bool, str]:
     with os.fdopen(report_read, "rb") as report:
         reason = report.read().decode(errors="replace")
     return reason == "", reason
+
+
+def probe_own_user_namespace() -> bool:
+    """Whether a root grader's sandbox, once an unprivileged uid, can enter a user namespace here."""
+    report_read, report_write = os.pipe()
+    if os.fork() == 0:
+        os.close(report_read)
+        try:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            isolation.own_user_namespace()
+            os.write(report_write, b"entered")
+        finally:
+            os._exit(0)
+    os.close(report_write)
+    with os.fdopen(report_read, "rb") as report:
+        return report.read() == b"entered"
+
+
+NOBODY = 65534
 
 
 def preload(modules: list[str]) -> None:
