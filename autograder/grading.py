@@ -28,13 +28,38 @@ from autograder.sandbox.launcher import shared_zygote
 from autograder.testing.handles import LocalRunner, SandboxRunner, Submission
 from autograder.testing.plugin import AutograderPlugin, task_of
 
-# pytest plugins whose work nobody reads when grading: the cache, and the unraisable-exception
-# warnings (whose garbage collection at the end of the session costs a fraction of a second).
-UNREAD_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:unraisableexception")
+# pytest plugins whose work nobody reads when grading: the cache, the unraisable-exception
+# warnings (whose garbage collection at the end of the session costs a fraction of a second)
+# and the capture of log records in every phase of every test.
+UNREAD_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "no:logging")
 
 
 class GradingError(Exception):
     """The tests themselves could not run (an instructor's problem, not the student's)."""
+
+
+class TerseReports:
+    """Failure reports without pytest's traceback text, which costs a fraction of a second per
+    failing submission: when grading, every message comes from the grader's own record of the
+    test (``AutograderPlugin.record``), and pytest's text is never read."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+        excinfo = call.excinfo
+        if excinfo is None or isinstance(excinfo.value, (pytest.skip.Exception, BaseExceptionGroup)):
+            return None  # pytest's own report: a pass, or a skip, which pytest words itself
+        return pytest.TestReport(
+            item.nodeid,
+            item.location,
+            dict.fromkeys(item.keywords, 1),
+            "failed",
+            excinfo.typename,
+            call.when,
+            duration=call.duration,
+            start=call.start,
+            stop=call.stop,
+            user_properties=item.user_properties,
+        )
 
 
 class GraderPlugin(AutograderPlugin):
@@ -59,6 +84,7 @@ class GraderPlugin(AutograderPlugin):
 
     def pytest_configure(self, config: pytest.Config) -> None:
         super().pytest_configure(config)
+        config.pluginmanager.register(TerseReports(), "autograder-terse-reports")
         # The sandbox computes with one torch thread; values compared with it are computed alike.
         self._threads = torch.get_num_threads()
         torch.set_num_threads(1)

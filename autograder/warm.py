@@ -22,7 +22,14 @@ from _pytest.runner import runtestprotocol
 
 from autograder import course, submission
 from autograder.course import Assignment
-from autograder.grading import GraderPlugin, prepare_grader, read_submission, sandbox_settings, submission_handle
+from autograder.grading import (
+    UNREAD_PLUGINS,
+    GraderPlugin,
+    prepare_grader,
+    read_submission,
+    sandbox_settings,
+    submission_handle,
+)
 from autograder.results import GradingResult, TaskResult
 from autograder.sandbox.client import Limits, SubmissionError
 from autograder.sandbox.launcher import shared_zygote
@@ -139,7 +146,7 @@ def serve(public_dir: Path, max_call_seconds: float | None, connection: Connecti
     prepare_grader(assignment, allow_unisolated=False)
     plugin = WarmGrader(assignment, max_call_seconds, connection)
     paths = [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests]
-    args = ["-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib", "-c", os.devnull]
+    args = [*UNREAD_PLUGINS, "--noconftest", "--import-mode=importlib", "-c", os.devnull]
     try:
         code = pytest.main([*args, "--rootdir", str(plugin.workdir), *map(str, paths)], plugins=[plugin])
     finally:
