@@ -1,0 +1,123 @@
+"""When grading, a property test's examples are drawn once per process and replayed for every submission.
+
+Derandomized and without shrinking, Hypothesis draws the same examples whatever the
+submission, in the same order, and stops at the first that fails. So the grader lets
+Hypothesis draw a test's examples once, on a run of the test against the reference (which
+passes every test), and runs each submission on those examples in that order, stopping at the
+first failure: the same examples, without the engine's cost for every submission. ``grade``
+and a warm worker both replay, so a submission's result does not depend on what was graded
+before it. Student mode runs real Hypothesis (and shrinks).
+
+Draws from ``st.data()`` in a test's body are recorded and replayed too, in order; a test whose
+draws depend on the submission's answers cannot be replayed, and fails with :class:`ReplayError`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis.errors import UnsatisfiedAssumption
+from hypothesis.internal.entropy import deterministic_PRNG
+from hypothesis.strategies._internal.core import DataObject
+
+from autograder.sandbox import execution
+from autograder.testing import context
+
+
+class ReplayError(Exception):
+    """A test drew from ``st.data()`` differently than when its examples were recorded."""
+
+
+@dataclass
+class Example:
+    """One example of a test: what ``@given`` drew, and what its body drew from ``st.data()``, in order."""
+
+    given: dict[str, Any]
+    data: list[str]  # the names of the test's ``st.data()`` arguments
+    draws: list[tuple[str, Any]]  # (the strategy's repr, the value drawn)
+
+
+_examples: dict[str, list[Example]] = {}  # per test id, for the life of the process
+
+
+def run(test_id: str, test: Callable, fixtures: dict[str, Any], reference: Any, visible: bool) -> None:
+    """Run the ``@given`` test ``test`` on its recorded examples (recording them on ``reference`` first)."""
+    __tracebackhide__ = True
+    if test_id not in _examples:
+        _examples[test_id] = _record(test, fixtures | {"submission": reference})
+    execution.seed_everything(0)  # as the test began, whether or not it was recorded just now
+    inner = test.hypothesis.inner_test
+    for example in _examples[test_id]:
+        drawn = copy.deepcopy(example.given)
+        draws = iter(copy.deepcopy(example.draws))
+        with deterministic_PRNG():
+            try:
+                inner(**fixtures, **drawn, **dict.fromkeys(example.data, _Replayed(draws)))
+            except UnsatisfiedAssumption:
+                continue
+            except BaseException as error:
+                if visible:
+                    error.add_note(_falsifying(test.__name__, example))
+                raise
+
+
+def _record(test: Callable, fixtures: dict[str, Any]) -> list[Example]:
+    """The examples Hypothesis runs ``test`` on, drawn by running it against the reference."""
+    examples: list[Example] = []
+    inner = test.hypothesis.inner_test
+
+    def recorder(**arguments: Any) -> None:
+        given = {name: value for name, value in arguments.items() if name not in fixtures}
+        data = [name for name, value in given.items() if isinstance(value, DataObject)]
+        example = Example({k: copy.deepcopy(v) for k, v in given.items() if k not in data}, data, [])
+        inner(**arguments | {name: _Recording(arguments[name], example.draws) for name in data})
+        examples.append(example)
+
+    test_context = context.current()
+    recording = context.TestContext(
+        test_id=test_context.test_id, task=test_context.task, call_seconds=test_context.call_seconds
+    )
+    context.begin(recording)  # the reference's calls are not the submission's
+    test.hypothesis.inner_test = recorder
+    try:
+        test(**fixtures)
+    finally:
+        test.hypothesis.inner_test = inner
+        context.begin(test_context)
+    return examples
+
+
+class _Recording:
+    """``st.data()`` while recording: Hypothesis draws, and each value is kept."""
+
+    def __init__(self, data: DataObject, draws: list[tuple[str, Any]]) -> None:
+        self._data, self._draws = data, draws
+
+    def draw(self, strategy: Any, label: Any = None) -> Any:
+        value = self._data.draw(strategy, label)
+        self._draws.append((repr(strategy), copy.deepcopy(value)))
+        return value
+
+
+class _Replayed:
+    """``st.data()`` while replaying: the recorded values, in order, for the same strategies."""
+
+    def __init__(self, draws: Any) -> None:
+        self._draws = draws
+
+    def draw(self, strategy: Any, label: Any = None) -> Any:
+        recorded = next(self._draws, None)
+        if recorded is None or recorded[0] != repr(strategy):
+            raise ReplayError("this test draws from st.data() depending on the submission's answers")
+        return recorded[1]
+
+
+def _falsifying(name: str, example: Example) -> str:
+    """Hypothesis's note on the failing example, in its words."""
+    arguments = ", ".join(f"{key}={value!r}" for key, value in example.given.items())
+    lines = [f"Falsifying example: {name}({arguments})"]
+    lines += [f"Draw {number}: {value!r}" for number, (_, value) in enumerate(example.draws, start=1)]
+    return "\n".join(lines)
