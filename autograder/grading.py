@@ -103,7 +103,7 @@ class GraderPlugin(AutograderPlugin):
             return None
         fixtures = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
         visible = self.visibility(pyfuncitem) == context.VISIBLE
-        replay.run(pyfuncitem.nodeid, pyfuncitem.obj, fixtures, self._reference_handle(), visible)
+        replay.run(pyfuncitem.obj, fixtures, self._reference_handle(), visible)
         return True
 
     def _reference_handle(self) -> Submission:

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import torch
 from hypothesis.errors import UnsatisfiedAssumption
-from hypothesis.internal.entropy import deterministic_PRNG
 from hypothesis.strategies._internal.core import DataObject
 
 from autograder.sandbox import execution
@@ -40,28 +40,31 @@ class Example:
     draws: list[tuple[str, Any]]  # (the strategy's repr, the value drawn)
 
 
-_examples: dict[str, list[Example]] = {}  # per test id, for the life of the process
+EXAMPLES = "_autograder_examples"  # the attribute of a test function that keeps its examples
 
 
-def run(test_id: str, test: Callable, fixtures: dict[str, Any], reference: Any, visible: bool) -> None:
-    """Run the ``@given`` test ``test`` on its recorded examples (recording them on ``reference`` first)."""
+def run(test: Callable, fixtures: dict[str, Any], reference: Any, visible: bool) -> None:
+    """Run the ``@given`` test ``test`` on its recorded examples (recording them on ``reference`` first).
+
+    The examples are kept on the test function, so a warm worker's session, which runs the same
+    functions for every submission, draws them once.
+    """
     __tracebackhide__ = True
-    if test_id not in _examples:
-        _examples[test_id] = _record(test, fixtures | {"submission": reference})
+    if not hasattr(test, EXAMPLES):
+        setattr(test, EXAMPLES, _record(test, fixtures | {"submission": reference}))
     execution.seed_everything(0)  # as the test began, whether or not it was recorded just now
     inner = test.hypothesis.inner_test
-    for example in _examples[test_id]:
-        drawn = copy.deepcopy(example.given)
-        draws = iter(copy.deepcopy(example.draws))
-        with deterministic_PRNG():
-            try:
-                inner(**fixtures, **drawn, **dict.fromkeys(example.data, _Replayed(draws)))
-            except UnsatisfiedAssumption:
-                continue
-            except BaseException as error:
-                if visible:
-                    error.add_note(_falsifying(test.__name__, example))
-                raise
+    for example in getattr(test, EXAMPLES):
+        drawn = {name: _fresh(value) for name, value in example.given.items()}
+        draws = iter([(strategy, _fresh(value)) for strategy, value in example.draws])
+        try:
+            inner(**fixtures, **drawn, **dict.fromkeys(example.data, _Replayed(draws)))
+        except UnsatisfiedAssumption:
+            continue
+        except BaseException as error:
+            if visible:
+                error.add_note(_falsifying(test.__name__, example))
+            raise
 
 
 def _record(test: Callable, fixtures: dict[str, Any]) -> list[Example]:
@@ -72,7 +75,7 @@ def _record(test: Callable, fixtures: dict[str, Any]) -> list[Example]:
     def recorder(**arguments: Any) -> None:
         given = {name: value for name, value in arguments.items() if name not in fixtures}
         data = [name for name, value in given.items() if isinstance(value, DataObject)]
-        example = Example({k: copy.deepcopy(v) for k, v in given.items() if k not in data}, data, [])
+        example = Example({k: _fresh(v) for k, v in given.items() if k not in data}, data, [])
         inner(**arguments | {name: _Recording(arguments[name], example.draws) for name in data})
         examples.append(example)
 
@@ -98,7 +101,7 @@ class _Recording:
 
     def draw(self, strategy: Any, label: Any = None) -> Any:
         value = self._data.draw(strategy, label)
-        self._draws.append((repr(strategy), copy.deepcopy(value)))
+        self._draws.append((repr(strategy), _fresh(value)))
         return value
 
 
@@ -121,3 +124,16 @@ def _falsifying(name: str, example: Example) -> str:
     lines = [f"Falsifying example: {name}({arguments})"]
     lines += [f"Draw {number}: {value!r}" for number, (_, value) in enumerate(example.draws, start=1)]
     return "\n".join(lines)
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a drawn value that a test may change at will (cheaper than ``deepcopy`` for tensors)."""
+    if isinstance(value, torch.Tensor):
+        return value.clone()
+    if type(value) in (list, tuple):
+        return type(value)(_fresh(item) for item in value)
+    if type(value) is dict:
+        return {key: _fresh(item) for key, item in value.items()}
+    if value is None or type(value) in (bool, int, float, complex, str, bytes):
+        return value
+    return copy.deepcopy(value)
