@@ -14,13 +14,17 @@ draws depend on the submission's answers cannot be replayed, and fails with :cla
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from hypothesis.errors import UnsatisfiedAssumption
+from hypothesis.internal.conjecture import providers
+from hypothesis.internal.constants_ast import Constants
+from hypothesis.internal.reflection import function_digest
 from hypothesis.strategies._internal.core import DataObject
 
 from autograder.sandbox import execution
@@ -84,13 +88,33 @@ def _record(test: Callable, fixtures: dict[str, Any]) -> list[Example]:
         test_id=test_context.test_id, task=test_context.task, call_seconds=test_context.call_seconds
     )
     context.begin(recording)  # the reference's calls are not the submission's
+    # Derandomized, Hypothesis seeds its draws from the digest of the test it calls: the test's own.
+    test._hypothesis_internal_use_seed = int.from_bytes(function_digest(inner), "big")
     test.hypothesis.inner_test = recorder
     try:
-        test(**fixtures)
+        with without_local_constants():
+            test(**fixtures)
     finally:
         test.hypothesis.inner_test = inner
+        test._hypothesis_internal_use_seed = None
         context.begin(test_context)
     return examples
+
+
+@contextlib.contextmanager
+def without_local_constants() -> Iterator[None]:
+    """Hypothesis without the constants it mines from the modules imported so far.
+
+    Now and then Hypothesis draws a number found in a loaded module of the project instead
+    of a random one; drawn without them, a test's examples depend on the test alone, not on
+    what the process imported before (``grade`` and a warm worker import different modules).
+    """
+    mined = providers._get_local_constants
+    providers._get_local_constants = Constants
+    try:
+        yield
+    finally:
+        providers._get_local_constants = mined
 
 
 class _Recording:
