@@ -7,12 +7,13 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from autograder.testing import expect_close, expect_equal, expect_floats, expect_tensor, fail, probing
+from autograder.testing import expect_close, expect_equal, expect_floats, expect_tensor, fail, probing, remembered
 from autograder.testing.support import expect_module, linear_weights
 
 SPLIT_NAMES = ("X_train", "X_test", "y_train", "y_test")
 
 
+@remembered
 def digits_split(test_size=0.25, seed=0):
     """The expected split: scikit-learn's own, scaled to [0, 1]."""
     X, y = load_digits(return_X_y=True)

@@ -12,6 +12,7 @@ of JSON followed by one frame per array.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import io
 import json
 import math
@@ -227,6 +228,16 @@ def roundtrip(value: Any) -> Any:
     """An independent copy of a value, exactly as it would cross the boundary."""
     tree, arrays = encode(value)
     return decode(tree, arrays)
+
+
+def digest(value: Any) -> str:
+    """A hash of a value as it would cross the boundary: equal for equal values (tensors by dtype, shape and bytes)."""
+    tree, arrays = encode(value)
+    hasher = hashlib.sha256(json.dumps(tree, sort_keys=True).encode())
+    for array in arrays:
+        hasher.update(str((array.dtype, array.shape)).encode())
+        hasher.update(array.tobytes())
+    return hasher.hexdigest()
 
 
 def dump_array(array: np.ndarray) -> bytes:

@@ -1,4 +1,4 @@
-"""What test authors import: task marks, checks, ``fail``, metrics and strategies.
+"""What test authors import: task marks, checks, ``fail``, metrics, oracles computed once and strategies.
 
 The names are imported on first use, so that ``autograder.testing.probing`` (which probes
 import in the sandbox) loads torch and nothing of pytest.
@@ -16,6 +16,7 @@ _HOMES = {
     "expect_tensor": "autograder.testing.checks",
     "fail": "autograder.testing.support",
     "record_metric": "autograder.testing.checks",
+    "remembered": "autograder.testing.oracles",
     "task": "autograder.testing.plugin",
 }
 
