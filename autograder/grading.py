@@ -16,6 +16,7 @@ from types import ModuleType
 
 import pytest
 import torch
+from hypothesis import is_hypothesis_test
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from autograder import submission
@@ -25,16 +26,42 @@ from autograder.results import GradingResult
 from autograder.sandbox import isolation
 from autograder.sandbox.client import Limits, isolation_mode, sandbox_account
 from autograder.sandbox.launcher import shared_zygote
+from autograder.testing import context, replay
 from autograder.testing.handles import LocalRunner, SandboxRunner, Submission
 from autograder.testing.plugin import AutograderPlugin, task_of
 
-# pytest plugins whose work nobody reads when grading: the cache, and the unraisable-exception
-# warnings (whose garbage collection at the end of the session costs a fraction of a second).
-UNREAD_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:unraisableexception")
+# pytest plugins whose work nobody reads when grading: the cache, the unraisable-exception
+# warnings (whose garbage collection at the end of the session costs a fraction of a second)
+# and the capture of log records in every phase of every test.
+UNREAD_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "no:logging")
 
 
 class GradingError(Exception):
     """The tests themselves could not run (an instructor's problem, not the student's)."""
+
+
+class TerseReports:
+    """Failure reports without pytest's traceback text, which costs a fraction of a second per
+    failing submission: when grading, every message comes from the grader's own record of the
+    test (``AutograderPlugin.record``), and pytest's text is never read."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+        excinfo = call.excinfo
+        if excinfo is None or isinstance(excinfo.value, (pytest.skip.Exception, BaseExceptionGroup)):
+            return None  # pytest's own report: a pass, or a skip, which pytest words itself
+        return pytest.TestReport(
+            item.nodeid,
+            item.location,
+            dict.fromkeys(item.keywords, 1),
+            "failed",
+            excinfo.typename,
+            call.when,
+            duration=call.duration,
+            start=call.start,
+            stop=call.stop,
+            user_properties=item.user_properties,
+        )
 
 
 class GraderPlugin(AutograderPlugin):
@@ -52,6 +79,7 @@ class GraderPlugin(AutograderPlugin):
         super().__init__(assignment, handle, only_task)
         self.max_call_seconds = max_call_seconds
         self._explainer = Explainer(assignment, self.probes() if assignment.probes_file else None)
+        self._reference: Submission | None = None
 
     def reference(self) -> ModuleType:
         """The reference solution, imported in the grader (never in the sandbox)."""
@@ -59,6 +87,7 @@ class GraderPlugin(AutograderPlugin):
 
     def pytest_configure(self, config: pytest.Config) -> None:
         super().pytest_configure(config)
+        config.pluginmanager.register(TerseReports(), "autograder-terse-reports")
         # The sandbox computes with one torch thread; values compared with it are computed alike.
         self._threads = torch.get_num_threads()
         torch.set_num_threads(1)
@@ -66,6 +95,24 @@ class GraderPlugin(AutograderPlugin):
         # a private one per grading, so nothing is left behind or carried into the next run.
         self._hypothesis_home = tempfile.TemporaryDirectory(prefix="autograder-hypothesis-")
         set_hypothesis_home_dir(self._hypothesis_home.name)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        """A property test runs on examples drawn once per process (:mod:`autograder.testing.replay`)."""
+        if not is_hypothesis_test(pyfuncitem.obj):
+            return None
+        fixtures = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+        visible = self.visibility(pyfuncitem) == context.VISIBLE
+        replay.run(pyfuncitem.obj, fixtures, self._reference_handle(), visible)
+        return True
+
+    def _reference_handle(self) -> Submission:
+        """The reference as a submission run in this process: what a property test's examples are drawn on."""
+        if self._reference is None:
+            probes = self.probes() if self.assignment.probes_file else None
+            source = self.assignment.reference_file.read_text()
+            self._reference = Submission(source, LocalRunner(self.reference(), probes))
+        return self._reference
 
     def finish(self) -> None:
         """Known mistakes are matched once every test has run, before the tasks to fix first are named."""

@@ -24,6 +24,7 @@ from _pytest.runner import runtestprotocol
 from autograder import course, submission
 from autograder.course import Assignment
 from autograder.grading import (
+    UNREAD_PLUGINS,
     GraderPlugin,
     GradingError,
     prepare_grader,
@@ -157,7 +158,7 @@ def serve(
         connection.send({"note": notice})
     plugin = WarmGrader(assignment, max_call_seconds, connection)
     paths = [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests]
-    args = ["-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib", "-c", os.devnull]
+    args = [*UNREAD_PLUGINS, "--noconftest", "--import-mode=importlib", "-c", os.devnull]
     try:
         code = pytest.main([*args, "--rootdir", str(plugin.workdir), *map(str, paths)], plugins=[plugin])
     finally:

@@ -15,12 +15,14 @@ from autograder.testing import (
     fail,
     probing,
     record_losses,
+    remembered,
 )
 from autograder.testing.support import expect_module, linear_weights
 
 SPLIT_NAMES = ("X_train", "X_test", "y_train", "y_test")
 
 
+@remembered
 def digits_split(test_size=0.25, seed=0):
     """The expected split: scikit-learn's own, scaled to [0, 1]."""
     X, y = load_digits(return_X_y=True)

@@ -13,7 +13,6 @@ import socket
 import stat
 import sysconfig
 import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -409,28 +408,23 @@ class Sandbox:
             raise
 
     def _exchange(self, outgoing: tuple[dict, list[np.ndarray]] | None, timeout: float, name: str) -> tuple[dict, Any]:
-        """Send a request (if any) and wait for the reply, killing the sandbox at the deadline."""
-        expired = threading.Event()
+        """Send a request (if any) and wait for the reply, killing the sandbox at the deadline.
 
-        def expire() -> None:
-            expired.set()
-            self._terminate()
-
-        watchdog = threading.Timer(timeout, expire)
-        watchdog.start()
+        The deadline bounds every read and write on the channel (no watchdog thread per call).
+        """
+        deadline = time.monotonic() + timeout
         try:
             if outgoing is not None:
-                protocol.send(self._channel, *outgoing)
-            return protocol.receive(self._channel)
+                protocol.send(self._channel, *outgoing, deadline=deadline)
+            return protocol.receive(self._channel, deadline=deadline)
+        except TimeoutError:
+            self.kill()
+            raise SubmissionError("timeout", name, message=f"{timeout:g} s") from None
         except (EOFError, OSError, protocol.ProtocolError) as error:
             self.kill()
-            if expired.is_set():
-                raise SubmissionError("timeout", name, message=f"{timeout:g} s") from None
             if isinstance(error, protocol.ProtocolError):
                 raise SubmissionError("invalid", name, message=str(error)) from None
             raise SubmissionError("crash", name) from None
-        finally:
-            watchdog.cancel()
 
     @property
     def alive(self) -> bool:

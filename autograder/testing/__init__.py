@@ -1,4 +1,4 @@
-"""What test authors import: task marks, checks, ``fail``, metrics and strategies.
+"""What test authors import: task marks, checks, ``fail``, metrics, oracles computed once and strategies.
 
 The names are imported on first use, so that ``autograder.testing.probing`` (which probes
 import in the sandbox) loads torch and nothing of pytest.
@@ -17,6 +17,7 @@ _HOMES = {
     "fail": "autograder.testing.support",
     "record_losses": "autograder.testing.curves",
     "record_metric": "autograder.testing.checks",
+    "remembered": "autograder.testing.oracles",
     "task": "autograder.testing.plugin",
 }
 
