@@ -22,9 +22,6 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from autograder.sandbox.client import SubmissionError
-from autograder.sandbox.protocol import KNOWN_EXCEPTION_NAMES
-
 CHECK_TAG = "autograder-check"  # the tag of a notebook's check() cells, skipped when it is read
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 MAX_ZIP_BYTES = 32 * 1024 * 1024
@@ -448,6 +445,9 @@ def failed_cells(loaded: LoadedSubmission, call: Callable[[str], object]) -> lis
     """
     if not loaded.guarded_cells:
         return []
+    from autograder.sandbox.client import SubmissionError  # here: intake itself never imports torch
+    from autograder.sandbox.protocol import KNOWN_EXCEPTION_NAMES
+
     try:
         failures = call(FAILED_CELLS)
     except SubmissionError:  # the import failed, or the submission broke the function: nothing to add
