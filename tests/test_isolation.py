@@ -96,6 +96,11 @@ def close_folder():
     os.chmod("__MARKER__", 0)
 
 
+def read(path):
+    with open(path) as secret:
+        REPORT.append(secret.read())  # a secret that got this far would show in the message
+
+
 def lift_limits():
     import resource
     resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
@@ -108,6 +113,9 @@ attempt("bytecode", plant_bytecode)
 attempt("closed folder", close_folder)
 attempt("memory", read_memory)
 stop_everyone()
+attempt("signal", lambda: os.kill(__SLEEPER__, signal.SIGSTOP))  # a process of the grading user
+attempt("environ", lambda: read("/proc/__SLEEPER__/environ"))
+attempt("home", lambda: read("__HOME__/.secret-token"))
 attempt("linger", linger)
 
 
@@ -179,8 +187,8 @@ def course_copy(owner: tuple[int, int] | None = None) -> Iterator[Path]:
         shutil.rmtree(course, ignore_errors=True)
 
 
-def as_user(uid: int, gid: int, home: Path) -> tuple[str, ...]:
-    return ("setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "env", f"HOME={home}")
+def as_user(uid: int, gid: int) -> tuple[str, ...]:
+    return ("setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups")
 
 
 @pytest.fixture(params=["root", "root without namespaces", "ordinary user"])
@@ -202,8 +210,8 @@ def grader(request: pytest.FixtureRequest) -> Iterator[tuple[Path, tuple[str, ..
             yield course, (), True
     else:
         with throwaway_user() as (uid, gid), course_copy((uid, gid)) as course:
-            skip_without_namespaces(as_user(uid, gid, course))
-            yield course, as_user(uid, gid, course), True
+            skip_without_namespaces(as_user(uid, gid))
+            yield course, as_user(uid, gid), True
 
 
 def skip_without_namespaces(wrap: tuple[str, ...]) -> None:
@@ -218,27 +226,45 @@ def skip_without_namespaces(wrap: tuple[str, ...]) -> None:
         pytest.skip("the kernel refuses namespaces here; the fallbacks are tested without them")
 
 
-def test_attacks_on_the_isolation_gain_nothing(grader, listener):
+@pytest.fixture
+def sleeper(grader: tuple[Path, tuple[str, ...], bool]) -> Iterator[tuple[int, str]]:
+    """A process of the grading user outside the sandbox, with a secret in its environment, and the secret."""
+    secret = f"token-{time.monotonic_ns()}"
+    process = subprocess.Popen([*grader[1], "sleep", "600"], env={**os.environ, "AUTOGRADER_TEST_SECRET": secret})
+    yield process.pid, secret
+    process.kill()
+    process.wait()
+
+
+def test_attacks_on_the_isolation_gain_nothing(grader, listener, sleeper):
     course, wrap, namespaces = grader
     port, received = listener
     marker = f"autograder-attack-{os.getpid()}-{time.monotonic_ns()}"
     result_file = course / "result.json"
     solutions = course / "solutions" / A01
-    source = ATTACKS.replace("__PORT__", str(port)).replace("__MARKER__", marker)
+    token = course / ".secret-token"  # the course folder is the grading user's home
+    token.write_text(sleeper[1])
+    token.chmod(0o600)
+    shutil.chown(token, course.stat().st_uid, course.stat().st_gid)
+    source = ATTACKS.replace("__PORT__", str(port)).replace("__MARKER__", marker).replace("__HOME__", str(course))
     source = source.replace("__SOLUTIONS__", str(solutions)).replace("__RESULT__", str(result_file))
     submission = course / "gradient_descent.py"
-    submission.write_text(textwrap.dedent(source))
+    submission.write_text(textwrap.dedent(source.replace("__SLEEPER__", str(sleeper[0]))))
     submission.chmod(0o644)
 
     arguments = ("--course", course, "grade", A01, submission, "--json", result_file)
-    done = run_cli(*arguments, cwd=course, wrap=wrap, timeout=240)
+    done = run_cli(*arguments, cwd=course, wrap=(*wrap, "env", f"HOME={course}"), timeout=240)
     assert done.returncode == 0, done.stdout + done.stderr
     time.sleep(1)  # a daemon that survived would rewrite the result by now
     result = json.loads(result_file.read_text())
 
     assert result["score"] == 0  # the reference could not be read
     report = " ".join(messages(result, "model"))
-    assert all(f"{attack}:refused" in report for attack in ["memory", "limits"]), report
+    refused = ["memory", "limits", "signal", "environ", "home"]
+    assert all(f"{attack}:refused" in report for attack in refused), report
+    assert sleeper[1] not in result_file.read_text() + done.stdout + done.stderr
+    state = Path(f"/proc/{sleeper[0]}/stat").read_text().rpartition(")")[2].split()[0]
+    assert state in "RS", state  # neither stopped nor killed
     if namespaces:  # without a network namespace the network is open (docs/security.md)
         assert "network:refused" in report
         assert received == []  # neither public nor hidden inputs reached the listener
