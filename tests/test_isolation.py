@@ -116,6 +116,7 @@ stop_everyone()
 attempt("signal", lambda: os.kill(__SLEEPER__, signal.SIGSTOP))  # a process of the grading user
 attempt("environ", lambda: read("/proc/__SLEEPER__/environ"))
 attempt("home", lambda: read("__HOME__/.secret-token"))
+attempt("read-only", lambda: open("__WRITABLE__/planted", "w").close())  # a folder the grading user owns
 attempt("linger", linger)
 
 
@@ -249,18 +250,27 @@ def test_attacks_on_the_isolation_gain_nothing(grader, listener, sleeper):
     source = ATTACKS.replace("__PORT__", str(port)).replace("__MARKER__", marker).replace("__HOME__", str(course))
     source = source.replace("__SOLUTIONS__", str(solutions)).replace("__RESULT__", str(result_file))
     submission = course / "gradient_descent.py"
-    submission.write_text(textwrap.dedent(source.replace("__SLEEPER__", str(sleeper[0]))))
+    writable = Path(tempfile.mkdtemp(prefix=".isolation-", dir=ROOT))  # seen by the sandbox, like a user's venv
+    writable.chmod(0o755)
+    shutil.chown(writable, course.stat().st_uid, course.stat().st_gid)
+    source = source.replace("__SLEEPER__", str(sleeper[0])).replace("__WRITABLE__", str(writable))
+    submission.write_text(textwrap.dedent(source))
     submission.chmod(0o644)
 
     arguments = ("--course", course, "grade", A01, submission, "--json", result_file)
-    done = run_cli(*arguments, cwd=course, wrap=(*wrap, "env", f"HOME={course}"), timeout=240)
+    try:
+        done = run_cli(*arguments, cwd=course, wrap=(*wrap, "env", f"HOME={course}"), timeout=240)
+        planted = (writable / "planted").exists()
+    finally:
+        shutil.rmtree(writable)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert not planted
     time.sleep(1)  # a daemon that survived would rewrite the result by now
     result = json.loads(result_file.read_text())
 
     assert result["score"] == 0  # the reference could not be read
     report = " ".join(messages(result, "model"))
-    refused = ["memory", "limits", "signal", "environ", "home"]
+    refused = ["memory", "limits", "signal", "environ", "home", "read-only"]
     assert all(f"{attack}:refused" in report for attack in refused), report
     assert sleeper[1] not in result_file.read_text() + done.stdout + done.stderr
     state = Path(f"/proc/{sleeper[0]}/stat").read_text().rpartition(")")[2].split()[0]
