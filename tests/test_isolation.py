@@ -117,6 +117,7 @@ attempt("signal", lambda: os.kill(__SLEEPER__, signal.SIGSTOP))  # a process of 
 attempt("environ", lambda: read("/proc/__SLEEPER__/environ"))
 attempt("home", lambda: read("__HOME__/.secret-token"))
 attempt("read-only", lambda: open("__WRITABLE__/planted", "w").close())  # a folder the grading user owns
+attempt("locks", lambda: open("/run/autograder-sandbox/uid-62000.lock", "w").close())  # block a uid
 attempt("linger", linger)
 
 
@@ -270,7 +271,7 @@ def test_attacks_on_the_isolation_gain_nothing(grader, listener, sleeper):
 
     assert result["score"] == 0  # the reference could not be read
     report = " ".join(messages(result, "model"))
-    refused = ["memory", "limits", "signal", "environ", "home", "read-only"]
+    refused = ["memory", "limits", "signal", "environ", "home", "read-only", "locks"]
     assert all(f"{attack}:refused" in report for attack in refused), report
     assert sleeper[1] not in result_file.read_text() + done.stdout + done.stderr
     state = Path(f"/proc/{sleeper[0]}/stat").read_text().rpartition(")")[2].split()[0]

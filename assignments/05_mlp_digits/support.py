@@ -169,4 +169,7 @@ def expect_fit(submission, trusted, split, layer_sizes, epochs, lr, batch_size, 
     with torch.no_grad():
         accuracy = (trained((X_test + 0.05 * noise).clamp(0, 1)).argmax(1) == y_test).double().mean().item()
     if not accuracy >= threshold:
-        fail("the trained network's held-out accuracy is too low", f"accuracy {accuracy:.4f}, expected at least {threshold}")
+        fail(
+            "the trained network's held-out accuracy is too low",
+            f"accuracy {accuracy:.4f}, expected at least {threshold}",
+        )
