@@ -134,6 +134,15 @@ def _candidates_in(folder_fd: int) -> dict[str, bool]:
     return found
 
 
+def modules_in(path: Path, module: str) -> int:
+    """How many files named ``module.py`` the folder ``path`` holds, walked as intake walks it."""
+    fd = _open(path, path.name)
+    try:
+        return sum(PurePosixPath(name).name == f"{module}.py" for name in _candidates_in(fd))
+    finally:
+        os.close(fd)
+
+
 # --- What a submission is ----------------------------------------------------------------------
 
 
