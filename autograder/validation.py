@@ -24,7 +24,7 @@ from autograder.results import GradingResult
 from autograder.testing.context import HIDDEN
 
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
-ENGINE_NUMBERS = re.compile(r"\b(?:line|cell|cells) \d+(?:, \d+)*|\d+(?:\.\d+)? s\b")  # where, how long
+ENGINE_NUMBERS = re.compile(r"\b(?:lines?|cells?) \d+(?:(?:, | and )\d+)*|\d+(?:\.\d+)? s\b")  # where, how long
 
 
 @dataclass
