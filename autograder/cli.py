@@ -305,7 +305,7 @@ def run_grade(args: argparse.Namespace) -> int:
     sandboxes_ready()
     limits = Limits(budget_seconds=args.budget_seconds) if args.budget_seconds else Limits()
     result = grade(assignment, path, limits, args.max_call_seconds, args.allow_unisolated)
-    others = _submissions_in(path, assignment.module) if path.is_dir() else 0
+    others = submission.modules_in(path, assignment.module) if path.is_dir() else 0
     if others > 1:
         console.print(
             f"{path} holds {others} submissions: graded one, {result.submission} (use grade-all for many)",
@@ -323,15 +323,6 @@ def run_grade(args: argparse.Namespace) -> int:
         _append(os.environ.get("GITHUB_OUTPUT"), f"result={reports.classroom(result)}\n")
         console.print(f"Points {result.score:g}/{result.max_score:g}")
     return 0
-
-
-def _submissions_in(folder: Path, module: str) -> int:
-    """How many modules named ``module`` sit in ``folder`` (each could be a submission of its own)."""
-    return sum(
-        1
-        for path in folder.rglob(f"{module}.py")
-        if not any(part.startswith(("__MACOSX", ".")) for part in path.relative_to(folder).parts)
-    )
 
 
 def _append(path: str | None, text: str) -> None:

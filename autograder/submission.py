@@ -22,9 +22,6 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from autograder.sandbox.client import SubmissionError
-from autograder.sandbox.protocol import KNOWN_EXCEPTION_NAMES
-
 CHECK_TAG = "autograder-check"  # the tag of a notebook's check() cells, skipped when it is read
 CHECK_IMPORT = "from autograder.notebook import check"  # the generated notebook's import of check(), dropped too
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
@@ -141,6 +138,15 @@ def _candidates_in(folder_fd: int) -> dict[str, bool]:
 
     walk(folder_fd, "", 0)
     return found
+
+
+def modules_in(path: Path, module: str) -> int:
+    """How many files named ``module.py`` the folder ``path`` holds, walked as intake walks it."""
+    fd = _open(path, path.name)
+    try:
+        return sum(PurePosixPath(name).name == f"{module}.py" for name in _candidates_in(fd))
+    finally:
+        os.close(fd)
 
 
 # --- What a submission is ----------------------------------------------------------------------
@@ -476,6 +482,9 @@ def failed_cells(loaded: LoadedSubmission, call: Callable[[str], object]) -> lis
     """
     if not loaded.guarded_cells:
         return []
+    from autograder.sandbox.client import SubmissionError  # here: intake itself never imports torch
+    from autograder.sandbox.protocol import KNOWN_EXCEPTION_NAMES
+
     try:
         failures = call(FAILED_CELLS)
     except SubmissionError:  # the import failed, or the submission broke the function: nothing to add

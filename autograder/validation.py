@@ -3,12 +3,15 @@
 For each assignment: the reference gets full marks, the untouched stub gets zero, every
 correct variant gets full marks, every known mistake gets zero on each task it declares
 (named as the first task's ``mistake`` in the result, or its rule reported) and full marks on the others,
-and two gradings of the same submission agree exactly.
+and two gradings of the same submission agree exactly. No message of a failing hidden test
+quotes a number (a size, a count, a threshold of the hidden inputs) other than the line, cell
+or seconds the engine names.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +21,10 @@ from autograder import bank, batch
 from autograder.course import Assignment
 from autograder.grading import GradingError
 from autograder.results import GradingResult
+from autograder.testing.context import HIDDEN
+
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+ENGINE_NUMBERS = re.compile(r"\b(?:lines?|cells?) \d+(?:(?:, | and )\d+)*|\d+(?:\.\d+)? s\b")  # where, how long
 
 
 @dataclass
@@ -65,8 +72,24 @@ def jobs_for(assignment: Assignment, root: Path) -> list[Job]:
     return jobs
 
 
+def hidden_numbers(result: GradingResult) -> list[str]:
+    """Messages of hidden tests that quote a number the engine did not put there."""
+    messages = [test.message for task in result.tasks for test in task.tests if test.visibility == HIDDEN]
+    return [message for message in messages if NUMBER.search(ENGINE_NUMBERS.sub("", message))]
+
+
 def judge(assignment: Assignment, job: Job, result: GradingResult, results: dict[str, GradingResult]) -> Check:
-    """Whether one grading came out as the job's kind requires."""
+    """Whether one grading came out as the job's kind requires, its hidden messages quoting no number."""
+    check = _judge_scores(assignment, job, result, results)
+    quoted = hidden_numbers(result)
+    if quoted:
+        return Check(
+            assignment.id, job.label, check.expected, f"a hidden test's message quotes a number: {quoted[0]}", False
+        )
+    return check
+
+
+def _judge_scores(assignment: Assignment, job: Job, result: GradingResult, results: dict[str, GradingResult]) -> Check:
     scores = {task.name: (task.score, task.max_score) for task in result.tasks}
     actual = _describe(scores)
     if job.label.endswith("(again)"):

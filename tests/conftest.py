@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 A01 = "01_gradient_descent"
 REFERENCE_01 = ROOT / "solutions" / A01 / "gradient_descent.py"
 STUB_01 = ROOT / "assignments" / A01 / "gradient_descent.py"
+sys.path.append(str(ROOT / "benchmarks"))  # container.py: Gradescope's container, shared with the benchmarks
 
 
 def run_cli(

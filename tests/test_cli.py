@@ -12,7 +12,7 @@ from autograder.sandbox import launcher
 COMMANDS = ["grade", "grade-all", "gradebook", "demo", "new", "sync", "validate", "build", "sandbox-setup"]
 
 
-def test_help_and_argument_errors_import_nothing_heavy():
+def test_help_argument_errors_and_refused_submissions_import_nothing_heavy():
     script = (
         "import sys\n"
         "from autograder.cli import main\n"
@@ -23,6 +23,7 @@ def test_help_and_argument_errors_import_nothing_heavy():
         "        pass\n"
         "main(['grade', '99_no_such_assignment', 'x.py'])\n"
         "main(['grade', '01_gradient_descent', 'a.py', 'b.py'])\n"
+        "main(['grade', '01_gradient_descent', 'no_such_file.py'])\n"  # intake's refusals too
         "print(sorted(m for m in ('torch', 'pytest', 'numpy', 'autograder.grading') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)

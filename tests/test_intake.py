@@ -3,10 +3,15 @@
 import json
 import os
 import stat
+import struct
+import sys
 import zipfile
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
+import pytest
 from conftest import A01, REFERENCE_01, ROOT, STUB_01, grade_json, run_cli, task_scores
 
 from autograder import course, rules, submission
@@ -30,63 +35,159 @@ def link_member(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def hostile_submissions(tmp: Path) -> list[tuple[Path, str]]:
-    """Submissions that reach beyond their own regular files, with words their refusal must contain."""
-    cases = []
-    os.symlink(REFERENCE_01, tmp / "link.py")
-    cases.append((tmp / "link.py", "symbolic link"))
-    os.symlink(f"/proc/self/cwd/solutions/{A01}/gradient_descent.py", tmp / "proc.py")
-    cases.append((tmp / "proc.py", "symbolic link"))
-    os.mkfifo(tmp / "fifo.py")
-    cases.append((tmp / "fifo.py", "not a regular file"))
-    with open(tmp / "huge.py", "wb") as huge:
-        huge.truncate(1 << 34)  # sparse: 16 GiB that take no room
-    cases.append((tmp / "huge.py", "larger than 2 MiB"))
-    for name, make in {
-        "to_reference": lambda p: os.symlink(REFERENCE_01, p),
-        "to_zero": lambda p: os.symlink("/dev/zero", p),
-        "to_proc": lambda p: os.symlink(f"/proc/self/cwd/solutions/{A01}/gradient_descent.py", p),
-        "fifo": os.mkfifo,
-    }.items():
-        (tmp / name).mkdir()
-        make(tmp / name / "gradient_descent.py")
-        cases.append((tmp / name, "not a regular file"))
-    (tmp / "linked_folder").mkdir()
-    os.symlink(REFERENCE_01.parent, tmp / "linked_folder" / "work")  # a folder that is a link is not entered
-    cases.append((tmp / "linked_folder", "holds no gradient_descent.py"))
-    cases += [
-        (zip_with(tmp / "link.zip", [(link_member("gradient_descent.py"), str(REFERENCE_01))]),
-         "not a regular file"),
-        (zip_with(tmp / "up.zip", [("../gradient_descent.py", REFERENCE)]), "leads out of its folder"),
-        (zip_with(tmp / "absolute.zip", [("/tmp/gradient_descent.py", REFERENCE)]), "leads out of its folder"),
-        (zip_with(tmp / "bomb.zip", [("gradient_descent.py", "#" * (3 << 20))]), "larger than 2 MiB"),
-        (zip_with(tmp / "many.zip", [(f"f{i}.txt", "") for i in range(submission.MAX_ZIP_MEMBERS + 1)]),
-         "more than"),
-    ]  # fmt: skip
-    return cases
+def zip_bomb(path: Path, gib: int = 1) -> Path:
+    """A zip of about a MB whose one member, the module, inflates to ``gib`` GiB of zeros."""
+    block = bytes(1 << 20)
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)  # refers to nothing before it: repeatable
+    count = gib << 10
+    data = chunk * count + b"\x03\x00"  # then an empty final block
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(block, crc)
+    name = b"gradient_descent.py"
+    fields = struct.pack("<HHHHHIIIHH", 20, 0, zipfile.ZIP_DEFLATED, 0, 0, crc, len(data), count << 20, len(name), 0)
+    local = b"PK\x03\x04" + fields + name
+    central = b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, 0) + name
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 1, 1, len(central), len(local) + len(data), 0)
+    path.write_bytes(local + data + central + end)
+    return path
 
 
-def test_links_fifos_devices_and_escaping_zips_are_refused(tmp_path):
-    for path, words in hostile_submissions(tmp_path):
-        try:
-            submission.load(path, "gradient_descent", STUB)
-        except submission.SubmissionFileError as error:
-            assert words in str(error) and str(tmp_path) not in str(error), (path, error)
-        else:
-            raise AssertionError(f"{path} was read")
+def device(path: Path) -> None:
+    """A character device like /dev/zero (only root may make one)."""
+    if os.geteuid() != 0:
+        pytest.skip("making a device needs root")
+    os.mknod(path, stat.S_IFCHR | 0o644, os.makedev(1, 5))
 
 
-def test_a_refusal_is_one_line_and_a_gradescope_result(tmp_path):
-    cases = hostile_submissions(tmp_path)
-    results = tmp_path / "results.json"
-    for path, words in [cases[0], cases[5], cases[10]]:  # a link, a folder with a /dev/zero link, a zip with ../
-        done = run_cli("grade", A01, path, "--gradescope", results, timeout=120)
-        lines = done.stdout.strip().splitlines()
-        assert done.returncode == 2 and len(lines) == 1 and words in lines[0], (path, done.stdout, done.stderr)
-        assert "Traceback" not in done.stderr
-        graded = json.loads(results.read_text())
-        assert graded["score"] == 0 and graded["tests"] == [] and words in graded["output"]
-        results.unlink()
+def sparse(size: int) -> Callable[[Path], None]:
+    """A file of ``size`` bytes that takes no room."""
+
+    def make(path: Path) -> None:
+        with open(path, "wb") as file:
+            file.truncate(size)
+
+    return make
+
+
+def named(name: str, make: Callable[[Path], object]) -> Callable[[Path], Path]:
+    """A submission that is the file ``name``, made by ``make``."""
+
+    def build(tmp: Path) -> Path:
+        make(tmp / name)
+        return tmp / name
+
+    return build
+
+
+def in_folder(make: Callable[[Path], object], name: str = "gradient_descent.py") -> Callable[[Path], Path]:
+    """A folder whose entry ``name`` is made by ``make``."""
+
+    def build(tmp: Path) -> Path:
+        (tmp / "handin").mkdir()
+        make(tmp / "handin" / name)
+        return tmp / "handin"
+
+    return build
+
+
+def zipped(members: Callable[[], list[tuple[zipfile.ZipInfo | str, str]]]) -> Callable[[Path], Path]:
+    return lambda tmp: zip_with(tmp / "handin.zip", members())
+
+
+def many_files(folder: Path) -> None:
+    folder.mkdir()
+    for number in range(submission.MAX_FOLDER_ENTRIES + 1):
+        (folder / f"f{number}.txt").touch()
+
+
+def char_device_member(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.create_system = 3
+    info.external_attr = (stat.S_IFCHR | 0o644) << 16
+    return info
+
+
+def link_to(target: str | Path) -> Callable[[Path], None]:
+    return lambda path: os.symlink(target, path)
+
+
+THROUGH_PROC = f"/proc/self/cwd/solutions/{A01}/gradient_descent.py"  # the reference, from the grader's folder
+
+HOSTILE = {  # a submission that reaches beyond its own regular files, and words its refusal must hold
+    "link to the reference": (named("link.py", link_to(REFERENCE_01)), "symbolic link"),
+    "link through /proc/self/cwd": (named("proc.py", link_to(THROUGH_PROC)), "symbolic link"),
+    "link to a folder": (named("folder", link_to(REFERENCE_01.parent)), "symbolic link"),
+    "link to a zip": (named("link.zip", link_to(ROOT / "no" / "such.zip")), "symbolic link"),
+    "fifo": (named("fifo.py", os.mkfifo), "not a regular file"),
+    "device": (named("zero.py", device), "not a regular file"),
+    "huge file": (named("huge.py", sparse(1 << 34)), "larger than 2 MiB"),
+    "huge notebook": (named("huge.ipynb", sparse(1 << 34)), "larger than 2 MiB"),
+    "deeply nested notebook": (
+        named("nested.ipynb", lambda path: path.write_text('{"cells": ' + "[" * 100_000)),
+        "not a readable notebook",
+    ),
+    "huge zip": (named("huge.zip", sparse(1 << 34)), "larger than 32 MiB"),
+    "folder: link to the reference": (in_folder(link_to(REFERENCE_01)), "not a regular file"),
+    "folder: link through /proc/self/cwd": (in_folder(link_to(THROUGH_PROC)), "not a regular file"),
+    "folder: link to /dev/zero": (in_folder(link_to("/dev/zero")), "not a regular file"),
+    "folder: link to a notebook elsewhere": (
+        in_folder(link_to(ROOT / "assignments" / A01 / "gradient_descent.ipynb"), "mine.ipynb"),
+        "not a regular file",
+    ),
+    "folder: fifo": (in_folder(os.mkfifo), "not a regular file"),
+    "folder: device": (in_folder(device), "not a regular file"),
+    "folder: huge file": (in_folder(sparse(1 << 34)), "larger than 2 MiB"),
+    "folder: linked folder": (in_folder(link_to(REFERENCE_01.parent), "work"), "holds no gradient_descent.py"),
+    "folder: too many files": (in_folder(many_files, "many"), "more than 10000 files"),
+    "zip: link member": (
+        zipped(lambda: [(link_member("gradient_descent.py"), str(REFERENCE_01))]),
+        "not a regular file",
+    ),
+    "zip: device member": (zipped(lambda: [(char_device_member("gradient_descent.py"), "")]), "not a regular file"),
+    "zip: ../": (zipped(lambda: [("../gradient_descent.py", REFERENCE)]), "leads out of its folder"),
+    "zip: ..\\": (zipped(lambda: [("..\\gradient_descent.py", REFERENCE)]), "leads out of its folder"),
+    "zip: absolute": (zipped(lambda: [("/tmp/gradient_descent.py", REFERENCE)]), "leads out of its folder"),
+    "zip: drive letter": (zipped(lambda: [("C:/gradient_descent.py", REFERENCE)]), "leads out of its folder"),
+    "zip: bomb": (lambda tmp: zip_bomb(tmp / "bomb.zip"), "larger than 2 MiB"),
+    "zip: too many members": (
+        zipped(lambda: [(f"f{i}.txt", "") for i in range(submission.MAX_ZIP_MEMBERS + 1)]),
+        "more than 2000 files",
+    ),
+}
+
+MEASURED = """
+import json, resource, subprocess, sys
+
+code = subprocess.call(sys.argv[2:])
+io = dict(line.split(": ") for line in open("/proc/self/io").read().splitlines())  # a reaped child's reads count
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+with open(sys.argv[1], "w") as report:
+    json.dump({"read": int(io["rchar"]), "peak": peak}, report)
+sys.exit(code)
+"""
+INTAKE_SLACK = 64 << 20  # what the command reads and holds besides the submission (Python, rich, nbformat)
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=str)
+def test_a_hostile_submission_is_refused_in_one_line_with_a_gradescope_result(tmp_path, case):
+    """Refused before anything runs: one line, exit 2, results.json saying why, no points, bounded reads."""
+    build, words = HOSTILE[case]
+    path = build(tmp_path)
+    results, measured = tmp_path / "results.json", tmp_path / "measured.json"
+    wrap = (sys.executable, "-c", MEASURED, str(measured))
+    done = run_cli("grade", A01, path, "--json", tmp_path / "result.json", "--gradescope", results, wrap=wrap)
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and words in lines[0], (done.stdout, done.stderr)
+    graded = json.loads(results.read_text())
+    assert graded["score"] == 0 and graded["tests"] == [] and words in graded["output"]
+    assert not (tmp_path / "result.json").exists()
+    shown = done.stdout + done.stderr + results.read_text()
+    assert "Traceback" not in shown and str(tmp_path) not in shown and "SOLUTION" not in shown
+    usage = json.loads(measured.read_text())
+    assert usage["read"] < submission.MAX_ZIP_BYTES + INTAKE_SLACK, usage  # nothing read beyond the bounds
+    assert usage["peak"] < 2 * submission.MAX_ZIP_BYTES + INTAKE_SLACK, usage
 
 
 def notebook_of(*sources: str) -> bytes:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from conftest import A01, REFERENCE_01, ROOT, messages, run_cli, task_scores
+from container import Container, NoContainer, container
 
 ATTACKS = """
 import contextlib, os, signal, socket, subprocess, torch
@@ -95,6 +96,11 @@ def close_folder():
     os.chmod("__MARKER__", 0)
 
 
+def read(path):
+    with open(path) as secret:
+        REPORT.append(secret.read())  # a secret that got this far would show in the message
+
+
 def lift_limits():
     import resource
     resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
@@ -107,6 +113,11 @@ attempt("bytecode", plant_bytecode)
 attempt("closed folder", close_folder)
 attempt("memory", read_memory)
 stop_everyone()
+attempt("signal", lambda: os.kill(__SLEEPER__, signal.SIGSTOP))  # a process of the grading user
+attempt("environ", lambda: read("/proc/__SLEEPER__/environ"))
+attempt("home", lambda: read("__HOME__/.secret-token"))
+attempt("read-only", lambda: open("__WRITABLE__/planted", "w").close())  # a folder the grading user owns
+attempt("locks", lambda: open("/run/autograder-sandbox/uid-62000.lock", "w").close())  # block a uid
 attempt("linger", linger)
 
 
@@ -178,8 +189,8 @@ def course_copy(owner: tuple[int, int] | None = None) -> Iterator[Path]:
         shutil.rmtree(course, ignore_errors=True)
 
 
-def as_user(uid: int, gid: int, home: Path) -> tuple[str, ...]:
-    return ("setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "env", f"HOME={home}")
+def as_user(uid: int, gid: int) -> tuple[str, ...]:
+    return ("setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups")
 
 
 @pytest.fixture(params=["root", "root without namespaces", "ordinary user"])
@@ -201,8 +212,8 @@ def grader(request: pytest.FixtureRequest) -> Iterator[tuple[Path, tuple[str, ..
             yield course, (), True
     else:
         with throwaway_user() as (uid, gid), course_copy((uid, gid)) as course:
-            skip_without_namespaces(as_user(uid, gid, course))
-            yield course, as_user(uid, gid, course), True
+            skip_without_namespaces(as_user(uid, gid))
+            yield course, as_user(uid, gid), True
 
 
 def skip_without_namespaces(wrap: tuple[str, ...]) -> None:
@@ -217,27 +228,64 @@ def skip_without_namespaces(wrap: tuple[str, ...]) -> None:
         pytest.skip("the kernel refuses namespaces here; the fallbacks are tested without them")
 
 
-def test_attacks_on_the_isolation_gain_nothing(grader, listener):
+@pytest.fixture
+def sleeper(grader: tuple[Path, tuple[str, ...], bool]) -> Iterator[tuple[int, str]]:
+    """A process of the grading user outside the sandbox, with a secret in its environment, and the secret."""
+    secret = f"token-{time.monotonic_ns()}"
+    process = subprocess.Popen([*grader[1], "sleep", "600"], env={**os.environ, "AUTOGRADER_TEST_SECRET": secret})
+    yield process.pid, secret
+    process.kill()
+    process.wait()
+
+
+@pytest.fixture
+def in_container() -> Iterator[tuple[str, ...]]:
+    """A command prefix that runs in Gradescope's container (768 MB, half a CPU), where one can be made."""
+    prefix: tuple[str, ...] = ()
+    with contextlib.ExitStack() as stack:
+        with contextlib.suppress(NoContainer):
+            prefix = stack.enter_context(container()).wrap()
+        yield prefix
+
+
+def test_attacks_on_the_isolation_gain_nothing(grader, listener, sleeper, in_container):
     course, wrap, namespaces = grader
     port, received = listener
     marker = f"autograder-attack-{os.getpid()}-{time.monotonic_ns()}"
     result_file = course / "result.json"
     solutions = course / "solutions" / A01
-    source = ATTACKS.replace("__PORT__", str(port)).replace("__MARKER__", marker)
+    token = course / ".secret-token"  # the course folder is the grading user's home
+    token.write_text(sleeper[1])
+    token.chmod(0o600)
+    shutil.chown(token, course.stat().st_uid, course.stat().st_gid)
+    source = ATTACKS.replace("__PORT__", str(port)).replace("__MARKER__", marker).replace("__HOME__", str(course))
     source = source.replace("__SOLUTIONS__", str(solutions)).replace("__RESULT__", str(result_file))
     submission = course / "gradient_descent.py"
+    writable = Path(tempfile.mkdtemp(prefix=".isolation-", dir=ROOT))  # seen by the sandbox, like a user's venv
+    writable.chmod(0o755)
+    shutil.chown(writable, course.stat().st_uid, course.stat().st_gid)
+    source = source.replace("__SLEEPER__", str(sleeper[0])).replace("__WRITABLE__", str(writable))
     submission.write_text(textwrap.dedent(source))
     submission.chmod(0o644)
 
     arguments = ("--course", course, "grade", A01, submission, "--json", result_file)
-    done = run_cli(*arguments, cwd=course, wrap=wrap, timeout=240)
+    try:
+        done = run_cli(*arguments, cwd=course, wrap=(*in_container, *wrap, "env", f"HOME={course}"), timeout=240)
+        planted = (writable / "planted").exists()
+    finally:
+        shutil.rmtree(writable)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert not planted
     time.sleep(1)  # a daemon that survived would rewrite the result by now
     result = json.loads(result_file.read_text())
 
     assert result["score"] == 0  # the reference could not be read
     report = " ".join(messages(result, "model"))
-    assert all(f"{attack}:refused" in report for attack in ["memory", "limits"]), report
+    refused = ["memory", "limits", "signal", "environ", "home", "read-only", "locks"]
+    assert all(f"{attack}:refused" in report for attack in refused), report
+    assert sleeper[1] not in result_file.read_text() + done.stdout + done.stderr
+    state = Path(f"/proc/{sleeper[0]}/stat").read_text().rpartition(")")[2].split()[0]
+    assert state in "RS", state  # neither stopped nor killed
     if namespaces:  # without a network namespace the network is open (docs/security.md)
         assert "network:refused" in report
         assert received == []  # neither public nor hidden inputs reached the listener
@@ -276,55 +324,34 @@ def test_the_time_budget_ends_a_slow_submission_with_a_reason(tmp_path):
     assert any("time budget (3 s)" in message for task in ["dloss_fn", "grad_fn"] for message in messages(result, task))
 
 
-CONTAINER_BYTES = 768 * 2**20  # Gradescope's default container
-
-
 @pytest.fixture
-def container() -> Iterator[Path]:
-    """A memory cgroup as small as Gradescope's container (v1 or v2), removed afterwards."""
-    v1, v2 = Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup")
-    if (v1 / "memory.limit_in_bytes").exists():
-        group, limit_file = v1 / f"autograder-test-{os.getpid()}", "memory.limit_in_bytes"
-    elif "memory" in (v2 / "cgroup.subtree_control").read_text(errors="replace") if v2.exists() else False:
-        group, limit_file = v2 / f"autograder-test-{os.getpid()}", "memory.max"
-    else:
-        pytest.skip("no memory cgroup controller on this machine")
+def gradescope_container() -> Iterator[Container]:
+    """Control groups as small as Gradescope's default container (768 MB, half a CPU), removed afterwards."""
     try:
-        group.mkdir()
-        (group / limit_file).write_text(str(CONTAINER_BYTES))
-    except OSError as error:
-        pytest.skip(f"cannot create a memory cgroup here ({error.strerror})")
-    try:
-        yield group
-    finally:
-        for _ in range(50):  # the zygote leaves by itself a moment after the grader
-            with contextlib.suppress(OSError):
-                group.rmdir()
-                break
-            time.sleep(0.1)
+        with container() as box:
+            yield box
+    except NoContainer as error:
+        pytest.skip(str(error))
 
 
-def oom_kills(group: Path) -> int:
-    for name in ("memory.oom_control", "memory.events"):
-        with contextlib.suppress(OSError):
-            for line in (group / name).read_text().splitlines():
-                if line.startswith("oom_kill "):
-                    return int(line.split()[1])
-    return 0
-
-
-def test_a_memory_hungry_submission_meets_its_own_limit_in_a_768_mb_container(tmp_path, container):
+def test_a_memory_hungry_submission_meets_its_own_limit_in_gradescopes_container(tmp_path, gradescope_container):
     hog = tmp_path / "gradient_descent.py"
     hog.write_text(
         REFERENCE_01.read_text() + "\n\ndef dmodel_dw(x, w, b):\n    hoard = []\n    while True:\n"
         "        hoard.append(torch.ones(16 * 2**20))\n"
     )
-    enter = ("sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(container))
-    done = run_cli("grade", A01, hog, "--json", tmp_path / "result.json", wrap=enter)
+    done = run_cli("grade", A01, hog, "--json", tmp_path / "result.json", wrap=gradescope_container.wrap())
     assert done.returncode == 0, done.stdout + done.stderr
-    scores = task_scores(json.loads((tmp_path / "result.json").read_text()))
-    assert scores["dmodel_dw"][0] == 0 and scores["model"][0] == scores["model"][1]
-    assert oom_kills(container) == 0  # the sandbox's own limit stopped it, not the container's OOM killer
+    result = json.loads((tmp_path / "result.json").read_text())
+    scores = task_scores(result)
+    assert scores.pop("dmodel_dw")[0] == 0
+    refused = messages(result, "dmodel_dw")  # its own allocation failed: MemoryError, or torch's RuntimeError
+    assert refused and all(message.startswith("dmodel_dw raised") for message in refused), refused
+    users = {"grad_fn", "training_loop"}  # they call dmodel_dw, and fail from its error
+    assert all(score == most for task, (score, most) in scores.items() if task not in users), scores
+    assert all(any(m.startswith("dmodel_dw raised") for m in messages(result, task)) for task in users)
+    assert not any("ended the process" in m for task in scores for m in messages(result, task))  # no crash
+    assert gradescope_container.oom_kills() == 0  # the sandbox's own limit stopped it, not the OOM killer
 
 
 NO_USER_NAMESPACES = """

@@ -43,3 +43,14 @@ def test_a_test_that_fails_the_reference_is_a_miss(tmp_path):
     assert done.returncode == 1
     reference_rows = [line for line in done.stdout.splitlines() if "reference" in line and "full marks" in line]
     assert reference_rows and "MISS" in reference_rows[0]
+
+
+def test_a_hidden_message_that_quotes_a_hidden_number_is_a_miss(tmp_path):
+    course = small_course(tmp_path, {"grad_fn_sums"})
+    hidden = course / "solutions" / A01 / "test_hidden.py"
+    leaky = 'rtol=1e-6, atol=1e-8, what=f"grad_fn of {len(x)} samples")'  # the hidden input's size, in the message
+    hidden.write_text(hidden.read_text().replace("rtol=1e-6, atol=1e-8)", leaky))
+    done = run_cli("--course", course, "validate", A01)
+    assert done.returncode == 1
+    rows = [line for line in done.stdout.splitlines() if "grad_fn_sums" in line]
+    assert rows and "MISS" in rows[0] and "quotes a number" in done.stdout and "grad_fn of 30 samples" in done.stdout

@@ -63,8 +63,8 @@ def expect_network(submission, what, sizes, X, names=None):
         fail(f"{what}'s forward used the wrong number of nn.Linear layers", f"{len(calls)}, expected {len(layers)}")
     for number, ((weight, bias, _), (size_in, size_out)) in enumerate(zip(calls, layers, strict=True), start=1):
         if tuple(weight.shape) != (size_out, size_in) or bias is None or tuple(bias.shape) != (size_out,):
-            fail(f"{what}: layer {number} of forward is not an nn.Linear of the right sizes with a bias",
-                 f"expected nn.Linear({size_in}, {size_out})")  # fmt: skip
+            fail(f"{what}: a layer of forward is not an nn.Linear of the right sizes with a bias",
+                 f"layer {number}: expected nn.Linear({size_in}, {size_out})")  # fmt: skip
     if not all(registered for _, _, registered in calls):
         fail(
             f"{what}: a layer is not registered, so parameters() does not see it (keep layers as "
@@ -114,7 +114,7 @@ def expect_replayed(run, X, y, epochs, batch_size, seed, optimizer, lr, criterio
     replayed = replayed or epochs
     batches = [batch for _ in range(replayed) for batch in loader]
     if len(run["steps"]) < len(batches):
-        fail(f"the optimizer made {len(run['steps'])} steps in {replayed} epochs; expected one per batch")
+        fail("the optimizer should make one step per batch", f"{len(run['steps'])} steps in {replayed} epochs")
     losses, got_grads, want_grads = [], [], []
     for step, (X_batch, y_batch) in zip(run["steps"], batches, strict=False):
         if any(grad is None for grad in step["grads"]):
@@ -131,7 +131,7 @@ def expect_replayed(run, X, y, epochs, batch_size, seed, optimizer, lr, criterio
                  what="the gradients at the optimizer's steps")  # fmt: skip
     expect_close(torch.tensor(history[:replayed]), torch.tensor(expected), rtol=1e-5, what="trainer's history")
     if len(run["steps"]) != epochs * per_epoch:
-        fail(f"the optimizer made {len(run['steps'])} steps in {epochs} epochs; expected one per batch")
+        fail("the optimizer should make one step per batch", f"{len(run['steps'])} steps in {epochs} epochs")
     expect_steps(run["steps"], run["parameters"], OPTIMIZERS[optimizer], lr, "trainer")
 
 

@@ -115,4 +115,4 @@ def expect_training(submission, name, sizes, data, epochs, lr, batch_size, loss,
     predictions = (logits > 0).float() if logits.shape[1] == 1 else logits.argmax(1)
     accuracy = (predictions == y_test).float().mean().item()
     if not accuracy >= threshold:
-        fail(f"{name} reaches a held-out accuracy below {threshold}", f"accuracy {accuracy:.2f}")
+        fail(f"{name} reaches too low a held-out accuracy", f"accuracy {accuracy:.2f}, expected at least {threshold}")

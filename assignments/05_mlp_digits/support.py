@@ -71,8 +71,15 @@ def expect_mlp(submission, input_size, layer_sizes, output_size, X):
         )
     for number, (weight, bias, _) in enumerate(calls):
         shape = (sizes[number + 1], sizes[number])
-        expect_tensor(weight, shape=shape, what=f"linear layer {number + 1}'s weight (nn.Linear{shape[::-1]})")
-        expect_tensor(bias, shape=shape[:1], what=f"linear layer {number + 1}'s bias")
+        for part, tensor, want in (("weight", weight, shape), ("bias", bias, shape[:1])):
+            expect_tensor(tensor, what=f"a linear layer's {part}")
+            if tuple(tensor.shape) != want:  # which layer and its sizes tell of the inputs: detail only
+                fail(
+                    f"a linear layer's {part} has the wrong shape: layer i should be "
+                    "nn.Linear(sizes[i], sizes[i + 1]) of sizes = [input_size, *layer_sizes, output_size]",
+                    f"linear layer {number + 1}'s {part} has shape {tuple(tensor.shape)}, expected {want} "
+                    f"(nn.Linear{shape[::-1]})",
+                )
     if sum(p.numel() for p in description["parameters"]) != sum(w.numel() + b.numel() for w, b, _ in calls):
         fail("MultiLayerNet's parameters() should hold every layer's weight and bias, and nothing else")
     network = probing.load(probing.network(mlp_layers(input_size, layer_sizes, output_size)),
@@ -119,9 +126,9 @@ def expect_batches(batches, n, epochs, batch_size):
     sizes = [len(batch) for batch in batches]
     if len(sizes) != epochs * per_epoch or any(size != batch_size for size in sizes[: per_epoch - 1]):
         fail(
-            f"fit should train on batches of batch_size samples, {per_epoch} per epoch (none dropped), and run no "
-            "other forward pass with gradients enabled",
-            f"it trained on {len(sizes)} batches in {epochs} epochs",
+            "fit should train on batches of batch_size samples (only the last of an epoch may be smaller, none "
+            "dropped), and run no other forward pass with gradients enabled",
+            f"it trained on {len(sizes)} batches in {epochs} epochs; expected {per_epoch} per epoch",
         )
     orders = [torch.cat(batches[e * per_epoch : (e + 1) * per_epoch]) for e in range(epochs)]
     if not all(torch.equal(order.sort().values, torch.arange(n)) for order in orders):
@@ -173,4 +180,7 @@ def expect_fit(submission, trusted, split, layer_sizes, epochs, lr, batch_size, 
     with torch.no_grad():
         accuracy = (trained((X_test + 0.05 * noise).clamp(0, 1)).argmax(1) == y_test).double().mean().item()
     if not accuracy >= threshold:
-        fail(f"the trained network's held-out accuracy is below {threshold}", f"accuracy {accuracy:.4f}")
+        fail(
+            "the trained network's held-out accuracy is too low",
+            f"accuracy {accuracy:.4f}, expected at least {threshold}",
+        )

@@ -141,7 +141,7 @@ def expect_close(actual: Any, expected: Any, *, rtol: float = 1e-5, atol: float 
         want = torch.tensor(float(expected), dtype=torch.float64)
     if not torch.isfinite(got[torch.isfinite(want)]).all():
         _fail(
-            f"{what} returned nan or inf where the answer is finite (an overflow, or log of 0?)",
+            f"{what} returned nan or inf where the answer is finite (an overflow, or the log of zero?)",
             f"got {_show(got)}",
             actual,
         )
@@ -173,8 +173,9 @@ def expect_floats(values: Any, count: int, *, what: str = "") -> list[float]:
     if not isinstance(values, (list, tuple)):
         _fail(f"{what} should give a list of floats, but gave {describe(values)}", actual=values)
     if len(values) != count:
-        given = "the wrong number of values" if context.current().hidden else f"{len(values)} values"
-        _fail(f"{what} gave {given}; expected {count} (one per epoch)", actual=values)
+        if context.current().hidden:  # the count is the hidden run's number of epochs
+            _fail(f"{what} gave the wrong number of values; expected one per epoch", actual=values)
+        _fail(f"{what} gave {len(values)} values; expected {count} (one per epoch)", actual=values)
     for value in values:
         if isinstance(value, torch.Tensor):
             _fail(f"{what} gave tensors in its list: append `loss.item()`, a Python float", actual=values)
