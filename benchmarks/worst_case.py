@@ -12,7 +12,7 @@ submission whose every task sleeps until its call's time limit. Prints for each:
   (its ``hint_seconds``);
 - ``!`` after a figure over its target: 60 s of CPU, 25 % in hints.
 
-Usage: python benchmarks/worst_case.py [ASSIGNMENT ...] [--no-bank]
+Usage: python benchmarks/worst_case.py [ASSIGNMENT ...] [--no-bank] [--no-hostile]
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def hostile(assignment: course.Assignment) -> dict[str, str]:
     }
 
 
-def submissions(assignment: course.Assignment, with_bank: bool) -> dict[str, str]:
+def submissions(assignment: course.Assignment, with_bank: bool, with_hostile: bool) -> dict[str, str]:
     mistakes = [entry for entry in bank.entries(assignment) if entry.kind == "wrong"] if with_bank else []
-    return {entry.name: entry.source(assignment) for entry in mistakes} | hostile(assignment)
+    return {entry.name: entry.source(assignment) for entry in mistakes} | (hostile(assignment) if with_hostile else {})
 
 
 def measure(assignment: course.Assignment, source: str, folder: Path) -> tuple[float, float, dict]:
@@ -61,7 +61,8 @@ def measure(assignment: course.Assignment, source: str, folder: Path) -> tuple[f
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
-    parser.add_argument("--no-bank", action="store_true", help="only the stub and the hostile submissions")
+    parser.add_argument("--no-bank", action="store_true", help="leave out the bank's mistakes")
+    parser.add_argument("--no-hostile", action="store_true", help="leave out the stub and the hostile submissions")
     args = parser.parse_args()
     assignments = [course.load(name) for name in args.assignments] or course.all_assignments()
     print(f"{'assignment':<20} {'submission':<48} {'score':>9} {'cpu s':>7} {'wall s':>7} {'hints':>7}")
@@ -70,7 +71,7 @@ def main() -> None:
     most_hints: dict[str, tuple[float, str]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-worst-") as folder:
         for assignment in assignments:
-            for name, source in submissions(assignment, not args.no_bank).items():
+            for name, source in submissions(assignment, not args.no_bank, not args.no_hostile).items():
                 cpu, wall, result = measure(assignment, source, Path(folder))
                 share = result["hint_seconds"] / max(result["execution_time"], 1e-9)
                 over = [
