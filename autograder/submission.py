@@ -20,11 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import nbformat
-
-from autograder.sandbox.client import SubmissionError
-from autograder.sandbox.protocol import KNOWN_EXCEPTION_NAMES
-
 CHECK_TAG = "autograder-check"  # the tag of a notebook's check() cells, skipped when it is read
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 MAX_ZIP_BYTES = 32 * 1024 * 1024
@@ -330,6 +325,8 @@ def notebook_source(data: bytes, origin: str, shown: str | None = None) -> Loade
     cell that raises is recorded (see :func:`failed_cells`) and the rest still runs. A cell
     that does not parse is left out and noted.
     """
+    import nbformat  # here, as reading a module needs none of it
+
     shown = shown or Path(origin).name
     try:
         notebook = nbformat.reads(_text(data, shown), as_version=4)
@@ -446,6 +443,9 @@ def failed_cells(loaded: LoadedSubmission, call: Callable[[str], object]) -> lis
     before any test runs, so that what the submission reports cannot depend on hidden inputs;
     only cell numbers, built-in exception names and line numbers are taken from it.
     """
+    from autograder.sandbox.client import SubmissionError  # here: they import torch, which intake needs not
+    from autograder.sandbox.protocol import KNOWN_EXCEPTION_NAMES
+
     if not loaded.guarded_cells:
         return []
     try:
