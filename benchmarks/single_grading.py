@@ -19,9 +19,17 @@ machine busy with other work slows each of them alike), prints one row:
   ``all hints`` is the share over every mistake of the bank. Warm gradings are the shorter
   denominator, so these shares are the larger ones.
 
-Last, starting a sandbox by forking the zygote against starting a fresh Python that imports
-torch (what a process per submission would pay). Ratios of figures measured side by side in one
-run are fair on a loaded machine; absolute seconds are not.
+``cpu`` and ``cpu x`` are the same ratios in CPU seconds (``measure.py``: the grader, its zygote
+and sandboxes; Otter and its Jupyter kernel; the whole test process). Last, starting a sandbox
+by forking the zygote against starting a fresh Python that imports torch (what a process per
+submission would pay).
+
+Ratios of figures measured side by side in one run are fair on a loaded machine, absolute
+seconds are not, with one exception: ``otter run``'s wall time is mostly waiting (for its
+Jupyter kernel to start and answer), which load does not stretch as it stretches computing,
+so on a busy machine ``x`` understates what Otter costs on an idle one, and ``cpu x`` is the
+figure that holds. Likewise a cold grading imports torch twice (grader and zygote, at once on
+two idle cores), so on a saturated machine ``ratio`` tends to ``cpu``.
 
 Usage: python benchmarks/single_grading.py [ASSIGNMENT ...] [--runs N] [--no-otter] [--no-bank]
 """
