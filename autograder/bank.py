@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from autograder import course
+from autograder import course, rules
 from autograder.course import Assignment, CourseError
 from autograder.results import TaskResult
 from autograder.sandbox import execution, protocol
@@ -181,7 +181,8 @@ class Explainer:
     break this task and only tasks that failed too. A mistake is named only when it
     reproduces at least :data:`MIN_AGREEING_CALLS` of them, and all of those checked (the
     same values, or the same exception type): one matching call may be a coincidence. A
-    mistake whose declared symptom is not in the failure messages is not run at all. Each
+    mistake whose declared symptom is not in the failure messages is not run at all, nor one
+    that breaks its task's rule (see :func:`caught_by_rule`). Each
     candidate stops at its first mismatch, each grading has a fixed budget of runs, and the
     outcome depends only on the submission's calls, never on timing or on what was cached.
     """
@@ -216,7 +217,10 @@ class Explainer:
         fitting = [
             entry
             for entry in self.wrong
-            if task in entry.loses and set(entry.loses) <= failed and entry.symptom in messages
+            if task in entry.loses
+            and set(entry.loses) <= failed
+            and entry.symptom in messages
+            and not caught_by_rule(self.assignment, entry)
         ]
         return sorted(fitting, key=lambda entry: (entry.loses[0] != task, not entry.symptom))
 
@@ -254,6 +258,16 @@ class Explainer:
             outcome = Outcome(None, [], type(error).__name__)
         _remember(key, outcome)
         return outcome
+
+
+@cache
+def caught_by_rule(assignment: Assignment, entry: Entry) -> bool:
+    """Whether ``entry`` breaks the rule of its first task: the rule itself reports that mistake,
+    and its values are a right answer's (a torch function, autograd), so they explain no failing call;
+    running it could cost more than the whole grading (``torch.optim`` imports ``torch._dynamo``)."""
+    task = next(task for task in assignment.tasks if task.name == entry.loses[0])
+    rules_of = {other.name: other.forbid for other in assignment.tasks}
+    return bool(task.forbid) and bool(rules.find_violations(entry.source(assignment), task.name, task.forbid, rules_of))
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ class GraderPlugin(AutograderPlugin):
         self.max_call_seconds = max_call_seconds
         self._explainer = Explainer(assignment, self.probes() if assignment.probes_file else None)
         self._reference: Submission | None = None
+        self.hint_seconds = 0.0  # spent naming known mistakes (reported, never used to decide one)
 
     def reference(self) -> ModuleType:
         """The reference solution, imported in the grader (never in the sandbox)."""
@@ -116,7 +117,9 @@ class GraderPlugin(AutograderPlugin):
 
     def finish(self) -> None:
         """Known mistakes are matched once every test has run, before the tasks to fix first are named."""
+        started = time.perf_counter()
         self._explainer.explain(self.tasks, self.failures)
+        self.hint_seconds = time.perf_counter() - started
         super().finish()
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
@@ -191,7 +194,8 @@ def grade(
         finally:
             handle.close()
     tasks = [plugin.tasks[name] for name in assignment.task_names]
-    return GradingResult(assignment.id, loaded.origin, tasks, time.perf_counter() - started, loaded.notes)
+    seconds = time.perf_counter() - started
+    return GradingResult(assignment.id, loaded.origin, tasks, seconds, loaded.notes, plugin.hint_seconds)
 
 
 def read_submission(assignment: Assignment, path: Path) -> submission.LoadedSubmission:

@@ -135,6 +135,7 @@ class GradingResult:
     tasks: list[TaskResult]
     execution_time: float = 0.0
     notes: list[str] = field(default_factory=list)
+    hint_seconds: float = 0.0  # of execution_time, spent matching failures to known mistakes
 
     @property
     def score(self) -> float:
@@ -152,6 +153,7 @@ class GradingResult:
             "score": self.score,
             "max_score": self.max_score,
             "execution_time": round(self.execution_time, 3),
+            "hint_seconds": round(self.hint_seconds, 3),
             "notes": self.notes,
             "tasks": [
                 {
@@ -178,7 +180,12 @@ class GradingResult:
             for task in data["tasks"]
         ]
         return cls(
-            data["assignment"], data["submission"], tasks, data.get("execution_time", 0.0), list(data.get("notes", []))
+            data["assignment"],
+            data["submission"],
+            tasks,
+            data.get("execution_time", 0.0),
+            list(data.get("notes", [])),
+            data.get("hint_seconds", 0.0),
         )
 
     def outcome(self) -> dict[str, list[tuple[str, str, float]]]:

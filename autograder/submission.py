@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import nbformat
-
 CHECK_TAG = "autograder-check"  # the tag of a notebook's check() cells, skipped when it is read
 CHECK_IMPORT = "from autograder.notebook import check"  # the generated notebook's import of check(), dropped too
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
@@ -343,6 +341,8 @@ def notebook_source(data: bytes, origin: str, shown: str | None = None) -> Loade
     (see :func:`failed_cells`) and the rest still runs. A cell that does not parse is left
     out and noted.
     """
+    import nbformat  # here, as reading a module needs none of it
+
     shown = shown or Path(origin).name
     try:
         notebook = nbformat.reads(_text(data, shown), as_version=4)

@@ -7,6 +7,7 @@ import torch
 from conftest import A01, REFERENCE_01, ROOT, run_cli
 
 from autograder import bank
+from autograder.course import load as load_assignment
 from autograder.results import KNOWN_MISTAKE, GradingResult
 
 RAISES_HINT = "model raises before computing anything: return w * x + b"
@@ -93,3 +94,10 @@ def test_the_cache_of_bank_outputs_is_bounded_by_bytes(monkeypatch):
         bank._remember(("key", i), bank.Outcome(torch.zeros(500), []))  # 2 kB each
     assert list(bank._outputs) == [("key", i) for i in range(6, 10)]  # the oldest went first
     assert sum(bank._sizes.values()) <= 10_000
+
+
+def test_the_hint_search_leaves_to_the_rules_the_mistakes_they_catch():
+    assignment = load_assignment(A01, ROOT)
+    wrong = [entry for entry in bank.entries(assignment) if entry.kind == "wrong"]
+    caught = {entry.name for entry in wrong if bank.caught_by_rule(assignment, entry)}
+    assert caught == {"grad_fn_uses_autograd", "training_loop_uses_torch_optim"}  # never run: their values are right

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -192,3 +193,27 @@ def test_processes_left_behind_are_killed(tmp_path):
     grade_json(cheat, tmp_path)
     survivors = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
     assert survivors == ""
+
+
+WAIT_FOR_A_GRADING = """
+import ctypes, os, resource, subprocess, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: the grading's orphans come here
+subprocess.run([sys.executable, "-m", "autograder", "grade", *sys.argv[1:]], check=True, capture_output=True)
+grader = resource.getrusage(resource.RUSAGE_CHILDREN)
+try:
+    while True:
+        os.waitpid(-1, 0)  # the zygote, which the grader leaves to end by itself
+except ChildProcessError:
+    pass
+everything = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(everything.ru_utime + everything.ru_stime - grader.ru_utime - grader.ru_stime)
+"""
+
+
+def test_cpu_a_submission_burns_counts_for_whoever_waits_for_the_grading(tmp_path):
+    burner = with_changes(tmp_path, "import time\nwhile time.process_time() < 4:\n    pass\n")
+    done = subprocess.run(
+        [sys.executable, "-c", WAIT_FOR_A_GRADING, A01, str(burner)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) >= 4  # the zygote and its sandboxes: at least what the submission burned

@@ -33,7 +33,7 @@ from autograder.sandbox import isolation, worker
 
 
 def serve(control: socket.socket) -> None:
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # sandboxes are reaped automatically
+    signal.signal(signal.SIGCHLD, reap)
     # The mount points a sandbox makes must be enterable by its user whatever the grader's umask
     # (a course workflow grades under `umask 077`); the sandbox's own files stay in its folder.
     os.umask(0o022)
@@ -67,6 +67,14 @@ def serve(control: socket.socket) -> None:
                 os.close(pidfd)
         else:
             return
+
+
+def reap(*_: object) -> None:
+    """Collect the sandboxes that ended: waited for, not ignored, so that their CPU time counts as
+    this process's children's (``getrusage``), and so as the grading's to whoever waits for the zygote."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
 
 
 def fork_sandbox(channel_fd: int, request: dict, control: socket.socket) -> tuple[int, int | None]:
