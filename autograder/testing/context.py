@@ -8,7 +8,9 @@ reads a finished test's context from its item (:func:`of`).
 
 from __future__ import annotations
 
+import contextlib
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +72,21 @@ def begin(item: pytest.Item, context: TestContext) -> None:
     global _running
     item.stash[STATE] = context
     _running = item
+
+
+@contextlib.contextmanager
+def replaced(context: TestContext) -> Iterator[None]:
+    """The running test works with ``context`` for a while (the reference's calls while examples are drawn)."""
+    item = _running
+    if item is None:
+        yield
+        return
+    kept = item.stash[STATE]
+    item.stash[STATE] = context
+    try:
+        yield
+    finally:
+        item.stash[STATE] = kept
 
 
 def end(item: pytest.Item) -> None:

@@ -87,17 +87,15 @@ def _record(test: Callable, fixtures: dict[str, Any]) -> list[Example]:
     recording = context.TestContext(
         test_id=test_context.test_id, task=test_context.task, call_seconds=test_context.call_seconds
     )
-    context.begin(recording)  # the reference's calls are not the submission's
     # Derandomized, Hypothesis seeds its draws from the digest of the test it calls: the test's own.
     test._hypothesis_internal_use_seed = int.from_bytes(function_digest(inner), "big")
     test.hypothesis.inner_test = recorder
     try:
-        with without_local_constants():
+        with context.replaced(recording), without_local_constants():  # the reference's calls are not the submission's
             test(**fixtures)
     finally:
         test.hypothesis.inner_test = inner
         test._hypothesis_internal_use_seed = None
-        context.begin(test_context)
     return examples
 
 
