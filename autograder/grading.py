@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import io
 import os
 import re
@@ -160,6 +161,9 @@ def read_submission(assignment: Assignment, path: Path) -> submission.LoadedSubm
 def prepare_grader(assignment: Assignment, allow_unisolated: bool) -> None:
     """Once per grading process or submission: preloads started, isolation checked, instructor files closed."""
     shared_zygote().preload(assignment.sandbox_preload)
+    for name in assignment.sandbox_preload:  # the reference needs them too: imported now, from their own
+        with contextlib.suppress(ImportError):  # bytecode (the grading's private cache would compile them anew)
+            importlib.import_module(name)
     check_isolation(assignment, allow_unisolated)
     protect_instructor_files(assignment)
 
