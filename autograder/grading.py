@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import io
 import os
 import re
@@ -209,6 +210,9 @@ def prepare_grader(assignment: Assignment, allow_unisolated: bool) -> str:
 
     Returns the notice :func:`check_isolation` gave ("" when the sandbox is isolated)."""
     shared_zygote().preload(assignment.sandbox_preload)
+    for name in assignment.sandbox_preload:  # the reference needs them too: imported now, from their own
+        with contextlib.suppress(ImportError):  # bytecode (the grading's private cache would compile them anew)
+            importlib.import_module(name)
     notice = check_isolation(assignment, allow_unisolated)
     protect_instructor_files(assignment)
     return notice
