@@ -16,6 +16,7 @@ import json
 import textwrap
 
 from autograder.course import Assignment, CourseError, Task, import_module_file
+from autograder.rules import FAMILIES, MAX_UNITS
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 RULE_START = "Rule:"  # the docstring paragraph that carries a task's rule
@@ -27,7 +28,8 @@ RULES_CHECKED = (
     "it calls. A forbidden name counts however you reach it (`F.softmax`, `x.softmax(1)`, "
     "`from torch import softmax as s`); a function of your own by that name does not. A task "
     "that breaks its rule gets no points. Code built at run time (`eval`, `exec`, `getattr` "
-    "with a computed name, ...) and importing the grader (`autograder`) break every rule."
+    "with a computed name, ...), importing the grader (`autograder`) and a module too big to check "
+    f"(more than {MAX_UNITS:,} definitions and statements) break every rule."
 )
 
 
@@ -84,11 +86,12 @@ def stub_for(assignment: Assignment) -> str:
 
 
 def rule_sentence(task: Task, quote: str) -> str:
-    """A task's rule as students read it: the manifest's words, then the names it forbids,
-    each between ``quote``."""
-    names = [f"{quote}{name}{quote}" for name in task.forbid]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-    return f"{task.rule}. Not allowed: {listed}."
+    """A task's rule as students read it: the manifest's words, then the names it forbids, each
+    between ``quote``, and the words of each family it forbids."""
+    names = [f"{quote}{name}{quote}" for name in task.forbid if name not in FAMILIES]
+    parts = [names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"] if names else []
+    parts += [FAMILIES[name].words.replace("`", quote) for name in task.forbid if name in FAMILIES]
+    return f"{task.rule}. Not allowed: {'; '.join(parts)}."
 
 
 def reference_text(assignment: Assignment) -> str:

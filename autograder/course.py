@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from autograder.rules import FAMILIES
+
 COURSE_VARIABLE = "AUTOGRADER_COURSE"
 MANIFEST = "assignment.toml"
 EXPECTED = "expected.json"  # the reference's results for the public tests, written by `autograder sync`
@@ -146,6 +148,9 @@ def _task_problem(entry: object) -> str | None:
     forbid = entry.get("forbid", [])
     if not (isinstance(forbid, list) and all(isinstance(name, str) for name in forbid)):
         return 'forbid must be a list of names, e.g. forbid = ["torch.autograd"]'
+    unknown = [name for name in forbid if name.startswith("@") and name not in FAMILIES]
+    if unknown:
+        return f"forbids {unknown[0]!r}, which is no family (families: {', '.join(FAMILIES)})"
     if not isinstance(entry.get("rule", ""), str):
         return "rule must be a string"
     if bool(forbid) != bool(entry.get("rule")):

@@ -1,7 +1,7 @@
 """The task rules on source alone: correct answers in many styles pass, every evasion breaks.
 
-Fast (no sandbox, no torch): each case is a module checked with ``rules.find_violations``
-against the real manifests of 01 and 04, so a change to the rules is checked in seconds.
+Fast (no sandbox): each case is a module checked with ``rules.find_violations`` against the
+real manifests of 01, 03 and 04, so a change to the rules is checked in seconds.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from conftest import REFERENCE_01, ROOT
 
-from autograder import course, rules
+from autograder import authoring, bank, course, rules
 
 A01, A04 = course.load("01_gradient_descent", ROOT), course.load("04_deep_learning", ROOT)
+A03 = course.load("03_classification", ROOT)
 REFERENCE_04 = (ROOT / "solutions" / "04_deep_learning" / "deep_learning.py").read_text()
 
 
@@ -511,13 +511,6 @@ def test_the_reference_of_04_follows_every_rule(task):
     assert violations(REFERENCE_04, task, A04) == []
 
 
-def test_checking_every_rule_of_a_module_takes_milliseconds():
-    started = time.perf_counter()
-    for entry in A04.tasks:
-        violations(REFERENCE_04, entry.name, A04)
-    assert time.perf_counter() - started < 1.0  # about 3 ms a task on an idle core
-
-
 def test_a_shared_reduction_helper_stays_allowed_when_the_task_is_defined_again_later():
     redefined = REFERENCE_04 + textwrap.dedent(CORRECT_LOSS_STYLES["a shared reduction helper"])
     assert violations(redefined, "mse_loss", A04) == []
@@ -542,7 +535,7 @@ MORE_LOSS_EVASIONS = {
 
 @pytest.mark.parametrize("source", MORE_LOSS_EVASIONS.values(), ids=MORE_LOSS_EVASIONS.keys())
 def test_longer_names_and_self_imports_break_a_loss_rule(source):
-    assert any(found.used == "l1_loss" for found in violations(source, "l1_loss", A04))
+    assert any(found.used.endswith("l1_loss") for found in violations(source, "l1_loss", A04))
 
 
 def test_importing_a_module_the_code_could_have_written_breaks_the_rules():
@@ -678,3 +671,233 @@ def test_a_module_that_imports_the_engine_breaks_every_rule(source, task, assign
 def test_names_like_the_engine_that_are_not_it_break_nothing():
     source = REFERENCE_01.read_text() + "\n\nautograder = {'grad': 1}\nautograder_notes = autograder['grad']\n"
     assert violations(source, "grad_fn") == []
+
+
+# --- 03 and 04: library wrappers of what a rule forbids ----------------------------------------------
+
+WRAPPER_EVASIONS = {
+    "sigmoid by a Bernoulli's probabilities": ("sigmoid", A03, "return torch.distributions.Bernoulli(logits=x).probs"),
+    "sigmoid by a distribution imported by name": (
+        "sigmoid",
+        A03,
+        "from torch.distributions import Bernoulli\n    return Bernoulli(logits=x).probs",
+    ),
+    "sigmoid by a library BCE": (
+        "sigmoid",
+        A03,
+        "return torch.exp(-F.binary_cross_entropy_with_logits(x, torch.ones_like(x), reduction='none'))",
+    ),
+    "sigmoid by softplus": ("sigmoid", A03, "return torch.exp(-F.softplus(-x))"),
+    "sigmoid by silu": ("sigmoid", A03, "return F.silu(x) / x"),
+    "sigmoid by glu": ("sigmoid", A03, "return F.glu(torch.stack([torch.ones_like(x), x]), dim=0)"),
+    "sigmoid by a GRU cell's gate": ("sigmoid", A03, "cell = nn.GRUCell(1, 1)\n    return cell(x, x)"),
+    "sigmoid by scipy": ("sigmoid", A03, "import scipy.special\n    return torch.as_tensor(scipy.special.expit(x))"),
+    "sigmoid by scipy.stats": ("sigmoid", A03, "from scipy import stats\n    return stats.logistic.cdf(x)"),
+    "sigmoid by scikit-learn": ("sigmoid", A03, "from sklearn.linear_model import LogisticRegression\n    return x"),
+    "softmax by a Categorical's probabilities": (
+        "softmax",
+        A03,
+        "return torch.distributions.Categorical(logits=x.movedim(dim, -1)).probs.movedim(-1, dim)",
+    ),
+    "softmax by softmin": ("softmax", A03, "return F.softmin(-x, dim=dim)"),
+    "softmax by attention": ("softmax", A03, "return F.scaled_dot_product_attention(x, x, x)"),
+    "softmax by an attention layer": ("softmax", A03, "return nn.MultiheadAttention(1, 1)(x, x, x)[1]"),
+    "softmax by a tensor's log_softmax": ("softmax", A03, "return x.log_softmax(dim).exp()"),
+    "softmax by torch.special": ("softmax", A03, "return torch.special.softmax(x, dim)"),
+    "softmax by gumbel_softmax": ("softmax", A03, "return F.gumbel_softmax(x, tau=1.0, dim=dim)"),
+    "softmax by a library cross-entropy": (
+        "softmax",
+        A03,
+        "return torch.exp(-F.cross_entropy(x, x, reduction='none'))",
+    ),
+    "cross_entropy by a Categorical's log_prob": (
+        "cross_entropy",
+        A03,
+        "return -torch.distributions.Categorical(logits=logits).log_prob(target).mean()",
+    ),
+    "cross_entropy by kl_div": ("cross_entropy", A03, "return F.kl_div(logits, target)"),
+    "cross_entropy by an alias of the distributions": (
+        "cross_entropy",
+        A03,
+        "import torch.distributions as D\n    return -D.Categorical(logits=logits).log_prob(target).mean()",
+    ),
+    "bce_loss by a Bernoulli's log_prob": (
+        "bce_loss",
+        A03,
+        "return -torch.distributions.Bernoulli(p).log_prob(y).mean()",
+    ),
+    "bce_loss by scikit-learn": ("bce_loss", A03, "from sklearn.metrics import log_loss\n    return log_loss(y, p)"),
+    "bce_with_logits by a Bernoulli's log_prob": (
+        "bce_with_logits",
+        A03,
+        "return -torch.distributions.Bernoulli(logits=z).log_prob(y).mean()",
+    ),
+    "bce_with_logits by soft_margin_loss": ("bce_with_logits", A03, "return F.soft_margin_loss(z, 2 * y - 1)"),
+    "bce_with_logits by multilabel_soft_margin_loss": (
+        "bce_with_logits",
+        A03,
+        "return F.multilabel_soft_margin_loss(z, y)",
+    ),
+    "hinge_loss by another margin loss": ("hinge_loss", A03, "return F.hinge_embedding_loss(scores, target)"),
+    "mse_loss by huber_loss": (
+        "mse_loss",
+        A04,
+        "return 2 * F.huber_loss(input, target, reduction=reduction, delta=1e30)",
+    ),
+    "mse_loss by a Normal's log_prob": (
+        "mse_loss",
+        A04,
+        "return -torch.distributions.Normal(input, 1).log_prob(target)",
+    ),
+    "mse_loss by scikit-learn": (
+        "mse_loss",
+        A04,
+        "import sklearn.metrics\n    return sklearn.metrics.mean_squared_error(input, target)",
+    ),
+    "l1_loss by smooth_l1_loss": (
+        "l1_loss",
+        A04,
+        "return F.smooth_l1_loss(input, target, reduction=reduction, beta=0.0)",
+    ),
+    "l1_loss by a Laplace's log_prob": (
+        "l1_loss",
+        A04,
+        "return -torch.distributions.Laplace(input, 1.0).log_prob(target)",
+    ),
+    "multi_margin_loss by a module loss": ("multi_margin_loss", A04, "return nn.MultiLabelMarginLoss()(input, target)"),
+    "poisson_nll by a Poisson's log_prob": (
+        "poisson_nll",
+        A04,
+        "return -torch.distributions.Poisson(log_input.exp()).log_prob(target)",
+    ),
+    "poisson_nll by torch's own alias": (
+        "poisson_nll",
+        A04,
+        "return torch.poisson_nll_loss(log_input, target, True, False, 1e-8, 0)",
+    ),
+    "gaussian_nll by a Normal's log_prob": (
+        "gaussian_nll",
+        A04,
+        "from torch.distributions import normal\n    return -normal.Normal(mean, var.sqrt()).log_prob(target)",
+    ),
+    "gaussian_nll by scipy.stats": (
+        "gaussian_nll",
+        A04,
+        "import scipy.stats as st\n    return st.norm.logpdf(target, mean, var)",
+    ),
+}
+SIGNATURES = {
+    "sigmoid": "x",
+    "softmax": "x, dim=-1",
+    "cross_entropy": "logits, target",
+    "bce_loss": "p, y",
+    "bce_with_logits": "z, y",
+    "hinge_loss": "scores, target",
+    "mse_loss": "input, target, reduction='mean'",
+    "l1_loss": "input, target, reduction='mean'",
+    "multi_margin_loss": "input, target, p=1, margin=1.0, reduction='mean'",
+    "poisson_nll": "log_input, target",
+    "gaussian_nll": "mean, target, var",
+}
+
+
+@pytest.mark.parametrize(("task", "assignment", "body"), WRAPPER_EVASIONS.values(), ids=WRAPPER_EVASIONS.keys())
+def test_a_library_wrapper_of_what_a_rule_forbids_breaks_it(task, assignment, body):
+    imports = "import torch\nfrom torch import nn\nimport torch.nn.functional as F\n"
+    source = f"{imports}\n\ndef {task}({SIGNATURES[task]}):\n    {body}\n"
+    found = violations(source, task, assignment)
+    assert found and not found[0].dynamic, f"{task} was not charged for:\n{source}"
+
+
+def correct_modules(assignment: course.Assignment) -> dict[str, str]:
+    """The reference, every correct variant of the bank and every held-out mistake, as whole modules."""
+    reference = assignment.reference_file.read_text()
+    found = {"reference": reference}
+    found |= {f"right/{e.name}": e.source(assignment) for e in bank.entries(assignment) if e.kind == "right"}
+    held_out = ROOT / "benchmarks" / "heldout_mistakes" / assignment.id
+    found |= {f"heldout/{f.stem}": bank.compose(reference, f.read_text()) for f in sorted(held_out.glob("*.py"))}
+    return found
+
+
+CORRECT_03_04 = [
+    pytest.param(assignment, source, id=f"{assignment.id}-{name}")
+    for assignment in (A03, A04)
+    for name, source in correct_modules(assignment).items()
+]
+
+
+@pytest.mark.parametrize(("assignment", "source"), CORRECT_03_04)
+def test_references_variants_and_held_out_mistakes_of_03_and_04_follow_every_rule(assignment, source):
+    for entry in assignment.tasks:
+        if entry.forbid:
+            assert violations(source, entry.name, assignment) == [], entry.name
+
+
+def test_the_losses_family_holds_every_loss_of_torch_and_every_distribution():
+    import torch
+    import torch.nn.functional as F
+    from torch.nn.modules.loss import _Loss
+
+    losses = [name for name in dir(F) if name.endswith("loss") or name in ("kl_div", "cross_entropy")]
+    losses += [
+        name
+        for name in dir(torch.nn)
+        if isinstance(getattr(torch.nn, name), type) and issubclass(getattr(torch.nn, name), _Loss)
+    ]
+    losses += [f"torch.{name}" for name in dir(torch) if name in losses]
+    distributions = [f"torch.distributions.{name}" for name in torch.distributions.__all__]
+    matcher = rules._Matcher(["@losses"])
+    assert len(losses) > 40 and len(distributions) > 30
+    assert [name for name in losses + distributions if not matcher.match([name])] == []
+    assert matcher.match(["scipy.stats.norm"]) == "scipy" and matcher.match(["sklearn.metrics.log_loss"]) == "sklearn"
+
+
+def test_a_family_names_its_entries_in_the_rule_students_read_and_an_unknown_one_is_an_authoring_error(tmp_path):
+    sentence = authoring.rule_sentence(A03.task("softmax"), "``")
+    assert (
+        "``softmin``" in sentence
+        and "``torch.distributions``" in sentence
+        and "`softmin`" not in sentence.replace("``", "")
+    )
+    (tmp_path / "assignment.toml").write_text(
+        'title = "t"\nmodule = "m"\n\n[[tasks]]\nname = "f"\nrule = "no"\nforbid = ["@nothing"]\n'
+    )
+    with pytest.raises(course.CourseError, match=r"assignment.toml:4: task 1 forbids '@nothing', which is no family"):
+        course.read_assignment(tmp_path)
+
+
+# --- bounds: a module too big to check breaks every rule ----------------------------------------------
+
+
+def helpers(count: int, fan_out: int) -> str:
+    """``count`` helpers, each calling the next ``fan_out``, the last of them using autograd."""
+    calls = [" + ".join(f"h{j}()" for j in range(i + 1, min(i + 1 + fan_out, count))) or "0" for i in range(count)]
+    calls[-1] = "torch.autograd.grad"
+    return "import torch\n" + "".join(f"def h{i}():\n    return {c}\n" for i, c in enumerate(calls))
+
+
+def test_a_long_chain_of_helpers_is_followed_to_its_end():
+    source = helpers(1500, 1) + "def grad_fn(x, y, y_hat, w, b):\n    return h0()\n"
+    message = breaks(source, "grad_fn")
+    assert "`torch.autograd`" in message and "it calls h0, which calls h1" in message and "calls h1499" in message
+
+
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [
+        (helpers(rules.MAX_UNITS + 1, 1), "more than 2,000 definitions and module-level statements"),
+        (helpers(1500, 40), "more than 50,000 references between its definitions to follow"),
+        (
+            "".join(f"def f{i}(v, name):\n    return getattr(v * 1, name)() + f{i + 1}(v, name)\n" for i in range(400))
+            + "def f400(v, name):\n    return getattr(v * 1, name)()\nf0(1, 'mean')\n",
+            "more than 50,000 references between its definitions to follow",
+        ),
+    ],
+    ids=["definitions", "references", "trusted lookups"],
+)
+def test_a_module_too_big_to_check_breaks_every_rule_and_says_why(source, why):
+    source += "def grad_fn(x, y, y_hat, w, b):\n    return w\n"
+    for task in ("grad_fn", "training_loop"):
+        message = breaks(source, task)
+        assert message.endswith(f"your module uses code too big to be checked ({why}) (line 1)")
+    assert rules.reached_definitions(source, "grad_fn") == set()

@@ -78,3 +78,41 @@ def test_01_a_submission_that_imports_the_engine_loses_every_task_with_a_rule(tm
         assert scores[task][0] == 0 < scores[task][1]
         assert "uses `autograder.testing.support`, the grader's own code (line" in rule_broken(result, task)
     assert all(score == top for task, (score, top) in scores.items() if task not in ("grad_fn", "training_loop"))
+
+
+A03 = "03_classification"
+REFERENCE_03 = ROOT / "solutions" / A03 / "classification.py"
+
+
+def test_03_answers_computed_by_torch_distributions_lose_their_tasks(tmp_path):
+    submission = tmp_path / "classification.py"
+    submission.write_text(
+        REFERENCE_03.read_text() + "\n\ndef sigmoid(x):\n"
+        "    return torch.distributions.Bernoulli(logits=x).probs\n\n"
+        "def softmax(x, dim=-1):\n"
+        "    return torch.distributions.Categorical(logits=x.movedim(dim, -1)).probs.movedim(-1, dim)\n\n"
+        "def cross_entropy(logits, target):\n"
+        "    return -torch.distributions.Categorical(logits=logits).log_prob(target).mean()\n\n"
+        "def bce_with_logits(z, y):\n"
+        "    return -torch.distributions.Bernoulli(logits=z, validate_args=False).log_prob(y).mean()\n"
+    )
+    result = grade_json(submission, tmp_path, assignment=A03)
+    scores = task_scores(result)
+    for task in ("sigmoid", "softmax", "cross_entropy", "bce_with_logits"):
+        assert scores[task][0] == 0 < scores[task][1]
+        assert f"{task} must not use `torch.distributions`" in rule_broken(result, task)
+    assert all(scores[task][0] == scores[task][1] > 0 for task in ("bce_loss", "hinge_loss", "predict_binary"))
+
+
+def test_01_a_module_too_big_to_check_loses_the_tasks_with_rules_and_says_why(tmp_path):
+    helpers = "".join(f"def helper_{i}(x):\n    return helper_{i + 1}(x) + 1\n" for i in range(2_100))
+    submission = with_changes(tmp_path, helpers + "def helper_2100(x):\n    return x\n")
+    result = grade_json(submission, tmp_path)
+    scores = task_scores(result)
+    for task in ("grad_fn", "training_loop"):
+        assert scores[task][0] == 0 < scores[task][1]
+        assert rule_broken(result, task).endswith(
+            "your module uses code too big to be checked (more than 2,000 definitions and module-level statements)"
+            " (line 1 of your file)"
+        )
+    assert all(score == top for task, (score, top) in scores.items() if task not in ("grad_fn", "training_loop"))

@@ -27,8 +27,13 @@ def sigmoid(x):
     Squashes any real number into (0, 1). Must be finite and correct for ``abs(x)`` up to
     1e4 (``exp(x) / (1 + exp(x))`` is ``inf / inf = nan`` there).
 
-    Rule: must not use a library sigmoid: write 1 / (1 + exp(-x)) yourself. Not allowed:
-    ``sigmoid``, ``Sigmoid`` or ``expit``.
+    Rule: must not use a library sigmoid: write 1 / (1 + exp(-x)) yourself. Not allowed: any
+    library sigmoid or log-sigmoid, or a function or layer that computes one (``sigmoid``,
+    ``Sigmoid``, ``logsigmoid``, ``expit``, ``softplus``, ``silu``, ``glu``, and the gates
+    of ``LSTM``, ``GRU`` and their cells); any library loss or likelihood (every loss
+    function and loss class of ``torch.nn``, such as ``F.mse_loss``, ``F.huber_loss``,
+    ``F.kl_div`` and ``nn.CrossEntropyLoss``, and anything from ``torch.distributions``,
+    SciPy (``scipy``) or scikit-learn (``sklearn``)).
 
     Returns:
         A tensor of the shape of ``x``.
@@ -48,8 +53,14 @@ def softmax(x, dim=-1):
     ``dim`` first, so the largest exponent is ``exp(0) = 1``.
     ``softmax(tensor([1000., 2000., 3000.]))`` is ``tensor([0., 0., 1.])``.
 
-    Rule: must not use a library softmax or log-softmax. Not allowed: ``softmax``,
-    ``log_softmax``, ``Softmax`` or ``LogSoftmax``.
+    Rule: must not use a library softmax or log-softmax. Not allowed: any library softmax,
+    log-softmax or softmin, or a function or layer that computes one (``softmax``,
+    ``Softmax``, ``log_softmax``, ``softmin``, ``gumbel_softmax``, attention such as
+    ``scaled_dot_product_attention`` and ``MultiheadAttention``, and ``Transformer``
+    layers); any library loss or likelihood (every loss function and loss class of
+    ``torch.nn``, such as ``F.mse_loss``, ``F.huber_loss``, ``F.kl_div`` and
+    ``nn.CrossEntropyLoss``, and anything from ``torch.distributions``, SciPy (``scipy``) or
+    scikit-learn (``sklearn``)).
     """
     # BEGIN SOLUTION
     shifted = x - x.amax(dim=dim, keepdim=True)
@@ -68,8 +79,13 @@ def cross_entropy(logits, target):
     ``m = max_j z[j]``, instead of taking the log of a probability that rounded to 0.
 
     Rule: must not use a library softmax, log-softmax, cross-entropy or NLL loss. Not
-    allowed: ``softmax``, ``log_softmax``, ``Softmax``, ``LogSoftmax``, ``cross_entropy``,
-    ``CrossEntropyLoss``, ``nll_loss`` or ``NLLLoss``.
+    allowed: any library softmax, log-softmax or softmin, or a function or layer that
+    computes one (``softmax``, ``Softmax``, ``log_softmax``, ``softmin``,
+    ``gumbel_softmax``, attention such as ``scaled_dot_product_attention`` and
+    ``MultiheadAttention``, and ``Transformer`` layers); any library loss or likelihood
+    (every loss function and loss class of ``torch.nn``, such as ``F.mse_loss``,
+    ``F.huber_loss``, ``F.kl_div`` and ``nn.CrossEntropyLoss``, and anything from
+    ``torch.distributions``, SciPy (``scipy``) or scikit-learn (``sklearn``)).
     """
     # BEGIN SOLUTION
     top = logits.amax(dim=1, keepdim=True)
@@ -87,9 +103,11 @@ def bce_loss(p, y):
     never turns into ``nan``). ``p`` and ``y`` have the same shape; ``y`` may be soft (any
     value in [0, 1]).
 
-    Rule: must not use the library's binary cross-entropy. Not allowed:
-    ``binary_cross_entropy``, ``BCELoss``, ``binary_cross_entropy_with_logits`` or
-    ``BCEWithLogitsLoss``.
+    Rule: must not use the library's binary cross-entropy or any other library loss. Not
+    allowed: any library loss or likelihood (every loss function and loss class of
+    ``torch.nn``, such as ``F.mse_loss``, ``F.huber_loss``, ``F.kl_div`` and
+    ``nn.CrossEntropyLoss``, and anything from ``torch.distributions``, SciPy (``scipy``) or
+    scikit-learn (``sklearn``)).
     """
     # BEGIN SOLUTION
     log_p = torch.clamp(torch.log(p), min=-100)
@@ -105,9 +123,11 @@ def bce_with_logits(z, y):
     simplifies to ``log(1 + exp(z)) - y z``, and the log-sum-exp trick makes that stable:
     ``max(z, 0) - y z + log(1 + exp(-abs(z)))``. Finite and correct for ``abs(z)`` up to 1e4.
 
-    Rule: must not use the library's binary cross-entropy. Not allowed:
-    ``binary_cross_entropy``, ``BCELoss``, ``binary_cross_entropy_with_logits`` or
-    ``BCEWithLogitsLoss``.
+    Rule: must not use the library's binary cross-entropy or any other library loss. Not
+    allowed: any library loss or likelihood (every loss function and loss class of
+    ``torch.nn``, such as ``F.mse_loss``, ``F.huber_loss``, ``F.kl_div`` and
+    ``nn.CrossEntropyLoss``, and anything from ``torch.distributions``, SciPy (``scipy``) or
+    scikit-learn (``sklearn``)).
     """
     # BEGIN SOLUTION
     return (torch.clamp(z, min=0) - y * z + torch.log1p(torch.exp(-z.abs()))).mean()
@@ -122,8 +142,10 @@ def hinge_loss(scores, target):
     (``C >= 2``), ``target`` shape ``(N,)`` (int64). Only the largest *other* score counts
     (``nn.MultiMarginLoss`` is different: it sums over the classes).
 
-    Rule: must not use the library's margin losses. Not allowed: ``multi_margin_loss``,
-    ``MultiMarginLoss``, ``MultiLabelMarginLoss`` or ``multilabel_margin_loss``.
+    Rule: must not use the library's margin losses or any other library loss. Not allowed:
+    any library loss or likelihood (every loss function and loss class of ``torch.nn``, such
+    as ``F.mse_loss``, ``F.huber_loss``, ``F.kl_div`` and ``nn.CrossEntropyLoss``, and
+    anything from ``torch.distributions``, SciPy (``scipy``) or scikit-learn (``sklearn``)).
     """
     # BEGIN SOLUTION
     correct = scores.gather(1, target.unsqueeze(1))

@@ -122,8 +122,11 @@ def mse_loss(input, target, reduction="mean"):
     of ``input``), ``"mean"`` their mean and ``"sum"`` their sum (0-d tensors). Any other
     reduction raises ``ValueError`` naming the valid ones.
 
-    Rule: must not use the library's MSE loss: write the formula. Not allowed: ``mse_loss``
-    or ``MSELoss``.
+    Rule: must not use the library's MSE loss or any other library loss: write the formula.
+    Not allowed: any library loss or likelihood (every loss function and loss class of
+    ``torch.nn``, such as ``F.mse_loss``, ``F.huber_loss``, ``F.kl_div`` and
+    ``nn.CrossEntropyLoss``, and anything from ``torch.distributions``, SciPy (``scipy``) or
+    scikit-learn (``sklearn``)).
     """
     # BEGIN SOLUTION
     losses = (input - target) ** 2
@@ -143,8 +146,11 @@ def l1_loss(input, target, reduction="mean"):
     Elementwise ``l_n = |x_n - y_n|``, then reduced as in ``mse_loss``; any other reduction
     raises ``ValueError`` naming the valid ones.
 
-    Rule: must not use the library's L1 loss: write the formula. Not allowed: ``l1_loss`` or
-    ``L1Loss``.
+    Rule: must not use the library's L1 loss or any other library loss: write the formula.
+    Not allowed: any library loss or likelihood (every loss function and loss class of
+    ``torch.nn``, such as ``F.mse_loss``, ``F.huber_loss``, ``F.kl_div`` and
+    ``nn.CrossEntropyLoss``, and anything from ``torch.distributions``, SciPy (``scipy``) or
+    scikit-learn (``sklearn``)).
     """
     # BEGIN SOLUTION
     losses = (input - target).abs()
@@ -173,8 +179,11 @@ def multi_margin_loss(input, target, p=1, margin=1.0, reduction="mean"):
         input: scores of shape ``(N, C)``.
         target: classes of shape ``(N,)``, int64.
 
-    Rule: must not use the library's multi margin loss: write the formula. Not allowed:
-    ``multi_margin_loss`` or ``MultiMarginLoss``.
+    Rule: must not use the library's multi margin loss or any other library loss: write the
+    formula. Not allowed: any library loss or likelihood (every loss function and loss class
+    of ``torch.nn``, such as ``F.mse_loss``, ``F.huber_loss``, ``F.kl_div`` and
+    ``nn.CrossEntropyLoss``, and anything from ``torch.distributions``, SciPy (``scipy``) or
+    scikit-learn (``sklearn``)).
     """
     # BEGIN SOLUTION
     if p not in (1, 2):
@@ -203,8 +212,11 @@ def poisson_nll(log_input, target):
 
     exactly like ``nn.PoissonNLLLoss(log_input=True, full=False, reduction="none")``.
 
-    Rule: must not use the library's Poisson NLL loss: write the formula. Not allowed:
-    ``poisson_nll_loss`` or ``PoissonNLLLoss``.
+    Rule: must not use the library's Poisson NLL loss or any other library loss or
+    likelihood: write the formula. Not allowed: any library loss or likelihood (every loss
+    function and loss class of ``torch.nn``, such as ``F.mse_loss``, ``F.huber_loss``,
+    ``F.kl_div`` and ``nn.CrossEntropyLoss``, and anything from ``torch.distributions``,
+    SciPy (``scipy``) or scikit-learn (``sklearn``)).
 
     Returns:
         A tensor of the shape of ``log_input``.
@@ -226,8 +238,11 @@ def gaussian_nll(mean, target, var):
     exactly like ``nn.GaussianNLLLoss(full=False, eps=1e-6, reduction="none")`` with ``var`` of
     the shape of ``mean``.
 
-    Rule: must not use the library's Gaussian NLL loss: write the formula. Not allowed:
-    ``gaussian_nll_loss`` or ``GaussianNLLLoss``.
+    Rule: must not use the library's Gaussian NLL loss or any other library loss or
+    likelihood: write the formula. Not allowed: any library loss or likelihood (every loss
+    function and loss class of ``torch.nn``, such as ``F.mse_loss``, ``F.huber_loss``,
+    ``F.kl_div`` and ``nn.CrossEntropyLoss``, and anything from ``torch.distributions``,
+    SciPy (``scipy``) or scikit-learn (``sklearn``)).
     """
     # BEGIN SOLUTION
     var = var.clamp(min=1e-6)
