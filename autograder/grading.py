@@ -188,12 +188,11 @@ def grade(
         module_file = Path(folder) / f"{assignment.module}.py"
         module_file.write_text(loaded.source)
         runner = SandboxRunner(module_file, *sandbox_settings(assignment, limits or Limits()))
-        handle = submission_handle(loaded, runner)
-        plugin = GraderPlugin(assignment, handle, max_call_seconds)
         try:
+            plugin = GraderPlugin(assignment, submission_handle(loaded, runner), max_call_seconds)
             run_tests(plugin, [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests], folder)
         finally:
-            handle.close()
+            runner.close()
     tasks = [plugin.tasks[name] for name in assignment.task_names]
     seconds = time.perf_counter() - started
     return GradingResult(assignment.id, loaded.origin, tasks, seconds, loaded.notes, plugin.hint_seconds)
@@ -228,7 +227,12 @@ def sandbox_settings(assignment: Assignment, limits: Limits) -> tuple:
 def submission_handle(loaded: submission.LoadedSubmission, runner: SandboxRunner) -> Submission:
     """The tests' handle on a sandboxed submission; a notebook's failing cells become notes first."""
     handle = Submission(loaded.checked_source, runner, loaded.where)
-    loaded.notes += submission.failed_cells(loaded, lambda name: runner.call("function", name, [], {}, 0, 10)["value"])
+
+    def call(name: str) -> object:
+        return runner.call("function", name, [], {}, 0, 10)["value"]
+
+    with contextlib.suppress(Exception):  # what the sandbox says of its cells is never trusted to be well formed
+        loaded.notes += submission.failed_cells(loaded, call)
     return handle
 
 

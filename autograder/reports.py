@@ -73,7 +73,6 @@ def gradescope(result: GradingResult) -> dict:
     ]
     return {
         "score": result.score,
-        "execution_time": round(result.execution_time, 3),
         "output": "\n".join(result.notes),
         "visibility": "visible",
         "stdout_visibility": "hidden",
@@ -109,7 +108,7 @@ def classroom(result: GradingResult) -> str:
 
 def gradescope_error(message: str) -> dict:
     """``results.json`` for a submission that could not be read at all."""
-    return {"score": 0.0, "execution_time": 0.0, "output": f"Nothing was graded: {message}", "tests": []}
+    return {"score": 0.0, "output": f"Nothing was graded: {message}", "tests": []}
 
 
 def write_json(data: dict, path: Path) -> None:

@@ -501,7 +501,7 @@ def failed_cells(loaded: LoadedSubmission, call: Callable[[str], object]) -> lis
             notes.append("more cells raised exceptions; the other cells still ran")
             break
         last = cell
-        kind = name if name in KNOWN_EXCEPTION_NAMES else "an exception"
+        kind = name if type(name) is str and name in KNOWN_EXCEPTION_NAMES else "an exception"
         at = loaded.where(line) if type(line) is int and loaded.origin_of(line)[0] == cell else f"cell {cell}"
         notes.append(f"cell {cell} raised {kind} ({at}): the other cells still ran")
     return notes

@@ -126,13 +126,13 @@ class WarmGrader(GraderPlugin):
             self.finish()
             self.timings.add("hints", hints_started)
         finally:
-            self.handle.close()
+            runner.close()
             module_file.unlink(missing_ok=True)
         seconds = time.perf_counter() - started
         spent = self.timings.seconds
         spent["checks"] = time.perf_counter() - tests_started - spent["sandbox_start"] - spent["calls"] - spent["hints"]
         tasks = [self.tasks[name] for name in self.assignment.task_names]
-        result = GradingResult(self.assignment.id, loaded.origin, tasks, seconds, loaded.notes)
+        result = GradingResult(self.assignment.id, loaded.origin, tasks, seconds, loaded.notes, self.hint_seconds)
         return {
             "result": result.to_dict(),
             "module_source": loaded.checked_source,

@@ -36,7 +36,7 @@ def test_gradescope_results_follow_the_specification(tmp_path):
     wrong = with_changes(tmp_path, "def loss_fn(y_hat, y):\n    return ((y_hat - y) ** 2).sum()\n")
     assert run_cli("grade", A01, wrong, "--gradescope", gradescope).returncode == 0
     results = json.loads(gradescope.read_text())
-    assert isinstance(results["execution_time"], (int, float))
+    assert "execution_time" not in results  # how long hidden calls took would tell what they were given
     assert isinstance(results["score"], (int, float))
     assert results["tests"]
     for test in results["tests"]:

@@ -9,8 +9,9 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
-from conftest import A01, ROOT, grade_json, messages, run_cli, task_scores, with_changes
+from conftest import A01, REFERENCE_01, ROOT, grade_json, messages, run_cli, task_scores, with_changes
 
 ZEROS = """
 def model(x, w, b):
@@ -217,3 +218,32 @@ def test_cpu_a_submission_burns_counts_for_whoever_waits_for_the_grading(tmp_pat
     )
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) >= 4  # the zygote and its sandboxes: at least what the submission burned
+
+
+HUGE_FIRST_LOSS = """
+_training_loop = training_loop
+
+
+def training_loop(n_epochs, learning_rate, params, x, y):
+    params, losses = _training_loop(n_epochs, learning_rate, params, x, y)
+    return params, [10**400, *losses[1:]]  # an int no float can hold, where the grader compares floats
+"""
+
+
+def test_answers_made_to_break_the_graders_own_code_are_graded(tmp_path):
+    """Forged failed-cell notes of the wrong types, and an int too big for a float where the hint
+    search compares losses: a result for everything, a Gradescope file, no crash."""
+    book = nbformat.v4.new_notebook()
+    forged = "__autograder_failures__.append([1, ['unhashable'], 1])"
+    answer = REFERENCE_01.read_text() + HUGE_FIRST_LOSS
+    book.cells = [nbformat.v4.new_code_cell(forged), nbformat.v4.new_code_cell(answer)]
+    notebook = tmp_path / "gradient_descent.ipynb"
+    notebook.write_text(nbformat.writes(book))
+    gradescope = tmp_path / "results.json"
+    result = grade_json(notebook, tmp_path, "--gradescope", gradescope)
+    scores = task_scores(result)
+    assert scores.pop("training_loop")[0] == scores.pop("grad_fn")[0] == 0  # the forgery breaks the rules too
+    assert all(score == most for score, most in scores.values())
+    assert any("code built at run time" in message for message in messages(result, "grad_fn"))
+    assert json.loads(gradescope.read_text())["score"] == result["score"]
+    assert not any("unhashable" in note for note in result["notes"])

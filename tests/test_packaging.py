@@ -160,7 +160,7 @@ def run_gradescope(dist, tmp_path, submission_files):
 
 
 def check_gradescope_schema(results):
-    assert isinstance(results["score"], (int, float)) and isinstance(results["execution_time"], (int, float))
+    assert isinstance(results["score"], (int, float)) and "execution_time" not in results
     for test in results["tests"]:
         assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(test)
         assert test["status"] in ("passed", "failed")

@@ -35,4 +35,7 @@ def _numbers(value: object) -> list[float] | None:
         return None
     if not all(isinstance(item, int | float) and not isinstance(item, bool) for item in value):
         return None
-    return [float(item) for item in value[:MAX_POINTS]]
+    try:
+        return [float(item) for item in value[:MAX_POINTS]]
+    except OverflowError:  # an int too big for a float
+        return None

@@ -85,7 +85,10 @@ def _record(test: Callable, fixtures: dict[str, Any]) -> list[Example]:
 
     test_context = context.current()
     recording = context.TestContext(
-        test_id=test_context.test_id, task=test_context.task, call_seconds=test_context.call_seconds
+        test_id=test_context.test_id,
+        task=test_context.task,
+        visibility=test_context.visibility,
+        call_seconds=test_context.call_seconds,
     )
     # Derandomized, Hypothesis seeds its draws from the digest of the test it calls: the test's own.
     test._hypothesis_internal_use_seed = int.from_bytes(function_digest(inner), "big")
