@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import A01, REFERENCE_01, run_cli, task_scores
-from test_isolation import container, course_copy, grader  # noqa: F401 - fixtures
+from test_isolation import course_copy, grader, gradescope_container  # noqa: F401 - fixtures
 
 KEYRINGS_AND_IPC = """
 import ctypes, os
@@ -151,8 +151,9 @@ def dmodel_db(x, w, b):
 
 
 @pytest.mark.parametrize("mode", ["namespaces", "users"])
-def test_memory_no_rlimit_counts_ends_the_submission_not_the_grader(tmp_path, container, mode):  # noqa: F811
-    """In a 768 MB memory cgroup: shared memory and forked hogs lose their tasks; the grader finishes."""
+def test_memory_no_rlimit_counts_ends_the_submission_not_the_grader(tmp_path, gradescope_container, mode):  # noqa: F811
+    """In Gradescope's container (768 MB, half a CPU): shared memory and forked hogs lose their tasks;
+    the grader finishes."""
     if os.geteuid() != 0:
         pytest.skip("the per-sandbox memory cgroup and the sandbox uids need root")
     hog = tmp_path / "gradient_descent.py"
@@ -160,8 +161,8 @@ def test_memory_no_rlimit_counts_ends_the_submission_not_the_grader(tmp_path, co
     temporary = Path(tempfile.mkdtemp(prefix="autograder-memory-"))  # the grader's own: nothing else writes there
     temporary.chmod(0o755)
     without_namespaces = ("setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin") if mode == "users" else ()
-    enter = ("sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(container), *without_namespaces)
-    enter += ("env", f"TMPDIR={temporary}")
+    enter = (*gradescope_container.wrap(), *without_namespaces, "env", f"TMPDIR={temporary}")
+    container = gradescope_container.groups[0]  # the memory group, which every process of the grading joins
     try:
         done = run_cli("grade", A01, hog, "--json", tmp_path / "result.json", "--max-call-seconds", "5", wrap=enter)
         left = list(temporary.glob("autograder-sandbox-*"))
