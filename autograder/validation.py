@@ -95,7 +95,7 @@ def _judge_scores(assignment: Assignment, job: Job, result: GradingResult, resul
     if job.label.endswith("(again)"):
         first = results[job.label.removesuffix(" (again)")]
         same = first.outcome() == result.outcome() and first.to_dict()["tasks"] == result.to_dict()["tasks"]
-        verdict = "identical" if same else "differs"
+        verdict = "identical" if same else f"differs: {_first_difference(first, result)}"
         return Check(assignment.id, job.label, "identical to the first grading", verdict, same)
     if job.kind in ("reference", "right"):
         return Check(assignment.id, job.label, "full marks", actual, result.score == result.max_score > 0)
@@ -113,6 +113,16 @@ def _judge_scores(assignment: Assignment, job: Job, result: GradingResult, resul
         problems.append(f"{primary.name} does not name the mistake")
     expected = f"zero on {', '.join(entry.loses)} (hint on {entry.loses[0]}); full marks elsewhere"
     return Check(assignment.id, job.label, expected, "; ".join(problems) or actual, not problems)
+
+
+def _first_difference(first: GradingResult, again: GradingResult) -> str:
+    """The first test whose result differs between two gradings, as (task, test, status, message, mistake)."""
+
+    def tests(result: GradingResult) -> list[tuple]:
+        return [(task.name, t.name, t.status, t.message, t.mistake) for task in result.tasks for t in task.tests]
+
+    pairs = zip(tests(first), tests(again), strict=False)
+    return next((f"{one} then {other}" for one, other in pairs if one != other), "the tests themselves")
 
 
 def _describe(scores: dict[str, tuple[float, float]]) -> str:
