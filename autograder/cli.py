@@ -398,6 +398,9 @@ def run_validate(args: argparse.Namespace) -> int:
             grid.add_row(escape(check.subject), escape(check.expected), escape(check.actual), verdict)
         console.print(grid)
     misses = [check for check in checks if not check.ok]
+    for check in misses:  # again, whole, where the end of a long run shows them
+        line = f"MISS {check.assignment}, {check.subject}: expected {check.expected}; got {check.actual}"
+        console.print(line, markup=False, soft_wrap=True)
     console.print(f"{len(checks) - len(misses)} ok, {len(misses)} missed")
     return 1 if misses else 0
 

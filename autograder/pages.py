@@ -68,6 +68,9 @@ def series(value: object) -> list[float] | None:
         return None
     numbers = []
     for item in value[:MAX_POINTS]:
+        if item is None:  # a number that was not finite when it was recorded
+            numbers.append(math.nan)
+            continue
         if isinstance(item, bool) or not isinstance(item, int | float):
             return None
         number = float(item)

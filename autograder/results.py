@@ -26,7 +26,7 @@ PARTLY = "partly"  # a task with some of its points
 VOIDED = "no points"  # a test that passed in a task whose rule is broken
 KNOWN_MISTAKE = "This looks like a known mistake: "
 
-Metric = float | list[float]
+Metric = float | None | list[float | None]  # None: a number that was not finite
 
 
 @dataclass

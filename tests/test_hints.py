@@ -19,7 +19,7 @@ from autograder.testing import record_metric
 @task("model", points=1)
 def test_model_records_metrics(submission):
     """A test that records a curve and a number."""
-    record_metric("curve", torch.tensor([1.0, 2.0]))
+    record_metric("curve", torch.tensor([1.0, 2.0, float("inf"), float("nan")]))  # a run that diverged
     record_metric("final", 0.5)
     expect_close(submission.model(torch.ones(2), 2.0, 1.0), torch.full((2,), 3.0))
 '''
@@ -79,7 +79,7 @@ def test_hints_name_mistakes_on_evidence_only_and_live_in_the_result(tmp_path):
     assert RAISES_HINT in " ".join(done.stdout.split())  # the terminal table shows the hint
 
     recorded = next(t for t in tests["model"] if t["name"] == "A test that records a curve and a number")
-    assert recorded["metrics"] == {"curve": [1.0, 2.0], "final": 0.5} and recorded["files"] == []
+    assert recorded["metrics"] == {"curve": [1.0, 2.0, None, None], "final": 0.5} and recorded["files"] == []
 
     outputs = [t["output"] for t in json.loads(gradescope.read_text())["tests"]]
     assert any(f"{KNOWN_MISTAKE}{RAISES_HINT}" in output for output in outputs)

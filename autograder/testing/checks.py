@@ -87,18 +87,30 @@ def failure(message: str, detail: str, call: context.Call | None) -> CheckFailur
 
 
 def record_metric(name: str, value: float | list[float] | tuple[float, ...] | torch.Tensor) -> None:
-    """Record a number (or a series, such as a loss curve) in the running test's result."""
+    """Record a number (or a series, such as a loss curve) in the running test's result.
+
+    A number that is not finite (a run that diverged) is kept as None: results stay valid JSON,
+    and two gradings of one submission record equal metrics (NaN equals nothing, not even NaN).
+    """
     if isinstance(value, torch.Tensor):
         value = value.detach().to(torch.float64).flatten().tolist() if value.ndim else float(value)
     if isinstance(value, (list, tuple)):
-        numbers = [float(item) for item in value if isinstance(item, (int, float)) and not isinstance(item, bool)]
+        numbers = [_finite(item) for item in value if isinstance(item, (int, float)) and not isinstance(item, bool)]
         if len(numbers) != len(value):
             raise TypeError(f"metric {name!r} must be a number or a list of numbers")
         context.current().metrics[name] = numbers
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        context.current().metrics[name] = float(value)
+        context.current().metrics[name] = _finite(value)
     else:
         raise TypeError(f"metric {name!r} must be a number or a list of numbers, not {type(value).__name__}")
+
+
+def _finite(number: float) -> float | None:
+    try:
+        number = float(number)
+    except OverflowError:  # an int no float can hold
+        return None
+    return number if math.isfinite(number) else None
 
 
 def expect_tensor(value: Any, *, shape: tuple | None = None, floating: bool = True, what: str = "") -> torch.Tensor:
