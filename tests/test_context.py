@@ -59,3 +59,15 @@ def test_each_test_keeps_its_own_state_and_a_rule_checked_after_the_run_inherits
     rule = next(test for test in plugin.tasks["grad_fn"].tests if test.name.endswith("follows its rules"))
     assert rule.status == "passed" and rule.metrics == {}, "the rule, checked after the run, has no test's state"
     assert context.current().calls == [] and context.current() is not context.current(), "no test is running"
+
+
+def test_a_long_test_keeps_the_answers_of_its_latest_calls_only():
+    """A submission that returns a huge value on every call cannot make the grader keep them all."""
+    test = context.TestContext()
+    for number in range(context.KEPT_VALUES + 4):
+        test.add(context.Call("function", "model", (number,), {}, number, [number] * 3, [number]))
+    assert len(test.calls) == context.KEPT_VALUES + 4  # every call still counts (seeds, messages)
+    assert [call.value for call in test.calls[:4]] == [None] * 4 and all(
+        call.args_after == [] for call in test.calls[:4]
+    )
+    assert [call.value[0] for call in test.calls[4:]] == list(range(4, context.KEPT_VALUES + 4))

@@ -19,6 +19,7 @@ import pytest
 from autograder.sandbox.client import SubmissionError
 
 VISIBLE, HIDDEN = "visible", "hidden"
+KEPT_VALUES = 16  # the latest calls of a test whose answers the grader keeps (see TestContext.add)
 DEFAULT_CALL_SECONDS = 10.0
 
 
@@ -34,6 +35,10 @@ class Call:
     value: Any
     args_after: list
     raised: str = ""  # the type of the exception the call raised instead of returning
+
+    def forget(self) -> None:
+        """Let go of what the call returned (the grader keeps only answers it may still need)."""
+        self.value, self.args_after = None, []
 
 
 @dataclass
@@ -57,6 +62,14 @@ class TestContext:
     def next_seed(self) -> int:
         """A seed for the next call that depends only on the test and the call's position."""
         return zlib.crc32(f"{self.test_id}#{len(self.calls)}".encode())
+
+    def add(self, call: Call) -> None:
+        """Keep ``call``; only the latest :data:`KEPT_VALUES` keep what they returned (to name the call
+        a checked value came from, and to match known mistakes), so a submission that returns huge
+        values on every call of a long test cannot make the grader hoard them."""
+        self.calls.append(call)
+        if len(self.calls) > KEPT_VALUES:
+            self.calls[-KEPT_VALUES - 1].forget()
 
     @property
     def last_call(self) -> Call | None:

@@ -77,7 +77,7 @@ class Submission:
             test.fatal = error  # the test is over: later calls (e.g. Hypothesis's) fail at once
             test.fatal_call = context.Call(kind, name, args, kwargs, seed, None, [], raised=error.type_name)
             raise
-        test.calls.append(context.Call(kind, name, args, kwargs, seed, result["value"], result["args"]))
+        test.add(context.Call(kind, name, args, kwargs, seed, result["value"], result["args"]))
         if kind == "function":
             self._check_unchanged(name, args, kwargs, result)
         return result["value"]

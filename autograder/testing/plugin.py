@@ -135,6 +135,9 @@ class AutograderPlugin:
         call = failed_call(error, test)
         if call is not None:
             self.failures.append(Failure(name, result, call))
+        for judged in test.calls:  # the answers are judged: only the failing call (kept above) is still needed
+            if judged is not call:
+                judged.forget()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.finish()
