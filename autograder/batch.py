@@ -407,5 +407,8 @@ def worker_main(
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # unwinds, so the sandbox is killed
     from autograder import warm
 
-    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
-        warm.serve(Path(public_dir), max_call_seconds, connection, allow_unisolated)
+    try:
+        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+            warm.serve(Path(public_dir), max_call_seconds, connection, allow_unisolated)
+    finally:  # leaving already: a terminate now just ends the process, never inside its exit handlers
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
