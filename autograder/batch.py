@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -61,7 +62,7 @@ from typing import TypeVar
 
 import autograder
 from autograder.course import Assignment
-from autograder.grading import GradingError
+from autograder.errors import GradingError
 from autograder.layouts import Found
 from autograder.results import GradingResult, TaskResult, TestResult
 
@@ -134,6 +135,7 @@ def assignment_hash(assignment: Assignment) -> str:
     return digest(files)
 
 
+@functools.cache
 def engine_version() -> str:
     """The package's version and a digest of its source: any change of the engine regrades."""
     package = Path(autograder.__file__).parent
@@ -283,6 +285,11 @@ def result_from_dict(data: dict) -> GradingResult:
     return GradingResult(data["assignment"], data["submission"], tasks, data["execution_time"], data["notes"])
 
 
+def default_workers() -> int:
+    """As many workers as cores, up to four."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def print_note(notice: str) -> None:
     print(f"note: {notice}", file=sys.stderr)
 
@@ -330,11 +337,8 @@ class WorkerPool:
         pending = list(reversed(queue))
         busy: dict[Worker, T] = {}
         while pending or busy:
-            for worker in self.workers:
-                if worker not in busy and pending and worker.ready:
-                    path, tag = pending.pop()
-                    worker.send({"path": str(path)})
-                    busy[worker] = tag
+            self._feed(pending, busy)
+            done: list[tuple[T, dict]] = []
             waiting = {worker.connection: worker for worker in self.workers} | {
                 worker.process.sentinel: worker for worker in self.workers
             }
@@ -348,7 +352,7 @@ class WorkerPool:
                     job = busy.pop(worker, None)
                     self._replace(worker)
                     if job is not None:
-                        yield job, {"error": "the grading process ended while grading this submission"}
+                        done.append((job, {"error": "the grading process ended while grading this submission"}))
                 elif "fatal" in message:
                     raise BatchError(message["fatal"])
                 elif "note" in message:
@@ -358,9 +362,19 @@ class WorkerPool:
                 elif "ready" in message:
                     worker.ready = True
                 elif "result" in message or "error" in message:
-                    yield busy.pop(worker), message
+                    done.append((busy.pop(worker), message))
                     if message.get("retire"):  # its session is no longer sound: a fresh worker goes on
                         self._replace(worker)
+            self._feed(pending, busy)  # before the caller writes the results: no worker waits for that
+            yield from done
+
+    def _feed(self, pending: list[tuple[Path, T]], busy: dict[Worker, T]) -> None:
+        """Send the next submission to every worker that is ready and idle."""
+        for worker in self.workers:
+            if worker not in busy and pending and worker.ready:
+                path, tag = pending.pop()
+                worker.send({"path": str(path)})
+                busy[worker] = tag
 
     def _replace(self, worker: Worker) -> None:
         worker.stop(at_once=True)

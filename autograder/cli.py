@@ -239,7 +239,7 @@ def _command_errors() -> tuple[type[Exception], ...]:
     errors: list[type[Exception]] = [UsageError, GraderFailure, CourseError]
     for module, name in (
         ("autograder.submission", "SubmissionFileError"),
-        ("autograder.grading", "GradingError"),
+        ("autograder.errors", "GradingError"),
         ("autograder.sandbox.client", "SandboxSetupError"),
         ("autograder.batch", "BatchError"),
         ("autograder.layouts", "LayoutError"),
@@ -378,11 +378,11 @@ def run_validate(args: argparse.Namespace) -> int:
     from rich.progress import Progress
     from rich.table import Table
 
-    from autograder import validation
+    from autograder import batch, validation
 
     root = course.course_root(_root(args))
     chosen = _chosen(args)
-    workers = args.workers or validation.default_workers()
+    workers = args.workers or batch.default_workers()
     total = sum(len(validation.jobs_for(assignment, root)) for assignment in chosen)
     with Progress(console=console, transient=True) as progress:
         bar = progress.add_task("grading", total=total)
@@ -534,15 +534,16 @@ def run_grade_all(args: argparse.Namespace) -> int:
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        TaskID,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
 
-    from autograder import batch, gradebook, layouts, validation
+    from autograder import batch, feedback, gradebook, layouts
 
     assignment = _assignment(args, args.assignment)
-    args.jobs = args.jobs or validation.default_workers()
+    args.jobs = args.jobs or batch.default_workers()
     if args.jobs < 1:
         raise batch.BatchError("--jobs must be at least 1")
     shard = batch.parse_shard(args.shard) if args.shard else None
@@ -570,6 +571,12 @@ def run_grade_all(args: argparse.Namespace) -> int:
         )
         with Progress(*columns, console=console, transient=True) as progress:
             bar = progress.add_task("grading", total=len(plan.todo))
+
+            def graded(record: dict, bar: TaskID) -> None:
+                """Count it, and draw its feedback page while the workers grade on."""
+                feedback.write_feedback([record], args.out, assignment.title)
+                progress.update(bar, advance=1, description=record["key"])
+
             try:
                 batch.grade_all(
                     assignment,
@@ -577,7 +584,7 @@ def run_grade_all(args: argparse.Namespace) -> int:
                     args.out,
                     stamp,
                     args.jobs,
-                    lambda record: progress.update(bar, advance=1, description=record["key"]),
+                    lambda record: graded(record, bar),
                     args.allow_unisolated,
                 )
             except KeyboardInterrupt:

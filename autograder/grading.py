@@ -23,6 +23,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from autograder import submission
 from autograder.bank import Explainer
 from autograder.course import Assignment, import_module_file
+from autograder.errors import GradingError
 from autograder.results import GradingResult
 from autograder.sandbox import isolation
 from autograder.sandbox.client import Limits, isolation_mode, sandbox_account
@@ -35,10 +36,6 @@ from autograder.testing.plugin import AutograderPlugin, task_of
 # warnings (whose garbage collection at the end of the session costs a fraction of a second)
 # and the capture of log records in every phase of every test.
 UNREAD_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "no:logging")
-
-
-class GradingError(Exception):
-    """The tests themselves could not run (an instructor's problem, not the student's)."""
 
 
 class TerseReports:

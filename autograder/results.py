@@ -18,7 +18,7 @@ A :class:`TestResult` holds, besides its status and points:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 PASSED, FAILED, ERROR, TIMEOUT = "passed", "failed", "error", "timeout"
 LOSS, REFERENCE_LOSS = "loss", "reference_loss"  # the metrics of a loss curve and the reference's
@@ -161,7 +161,7 @@ class GradingResult:
                     "score": task.score,
                     "max_score": task.max_score,
                     "rule_broken": task.rule_broken,
-                    "tests": [asdict(test) for test in task.tests],
+                    "tests": [{f.name: getattr(test, f.name) for f in fields(test)} for test in task.tests],
                 }
                 for task in self.tasks
             ],

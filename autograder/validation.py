@@ -10,7 +10,6 @@ or seconds the engine names.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from autograder import bank, batch
 from autograder.course import Assignment
-from autograder.grading import GradingError
+from autograder.errors import GradingError
 from autograder.results import GradingResult
 from autograder.testing.context import HIDDEN
 
@@ -170,7 +169,3 @@ def validate(assignments: list[Assignment], root: Path, workers: int, progress: 
         checks += coverage_checks(assignment)
         checks += [judge(assignment, job, mine[job.label], mine) for job in jobs if job.assignment_id == assignment.id]
     return checks
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))

@@ -23,10 +23,10 @@ from _pytest.runner import runtestprotocol
 
 from autograder import course, submission
 from autograder.course import Assignment
+from autograder.errors import GradingError
 from autograder.grading import (
     UNREAD_PLUGINS,
     GraderPlugin,
-    GradingError,
     prepare_grader,
     read_submission,
     sandbox_settings,
@@ -36,6 +36,10 @@ from autograder.results import GradingResult, TaskResult
 from autograder.sandbox.client import Limits, SubmissionError
 from autograder.sandbox.launcher import shared_zygote
 from autograder.testing.handles import LocalRunner, SandboxRunner, Submission
+
+# What a submission may import on its own at a cost of seconds (``torch.optim``'s first step imports
+# ``torch._dynamo``): a worker's zygote loads it once for the whole class, not once per such submission.
+CLASS_PRELOAD = ("torch._dynamo",)
 
 
 class Timings:
@@ -156,6 +160,7 @@ def serve(
         return
     if notice:
         connection.send({"note": notice})
+    shared_zygote().preload(CLASS_PRELOAD)
     plugin = WarmGrader(assignment, max_call_seconds, connection)
     paths = [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests]
     args = [*UNREAD_PLUGINS, "--noconftest", "--import-mode=importlib", "-c", os.devnull]

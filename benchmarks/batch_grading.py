@@ -25,14 +25,15 @@ from pathlib import Path
 from autograder import bank, course
 
 
-def build_class(assignment: course.Assignment, folder: Path, count: int) -> list[Path]:
-    """``count`` submissions: the reference, then each bank entry, over and over."""
-    sources = [assignment.reference_file.read_text()] + [entry.source(assignment) for entry in bank.entries(assignment)]
-    paths = []
-    for number, source in zip(range(count), itertools.cycle(sources), strict=False):
+def build_class(assignment: course.Assignment, folder: Path, count: int) -> dict[Path, str]:
+    """``count`` submissions: the reference, then each bank entry, over and over; each path with what it is."""
+    entries = bank.entries(assignment)
+    sources = [("reference", assignment.reference_file.read_text())] + [(e.name, e.source(assignment)) for e in entries]
+    paths = {}
+    for number, (name, source) in zip(range(count), itertools.cycle(sources), strict=False):
         path = folder / f"student{number:04d}.py"
         path.write_text(source)
-        paths.append(path)
+        paths[path] = name
     return paths
 
 
@@ -118,12 +119,18 @@ def main() -> None:
         paths = build_class(assignment, submissions, args.count)
         wall, memory = grade_all(args.assignment, submissions, Path(folder) / "out", args.jobs)
         records = [json.loads(p.read_text()) for p in (Path(folder) / "out" / "results").glob("*.json")]
-        one = sequential(args.assignment, paths[: args.sample])
+        one = sequential(args.assignment, list(paths)[: args.sample])
     errors = [r["key"] for r in records if r["error"]]
     print(f"{args.assignment}: {len(records)} submissions graded by grade-all --jobs {args.jobs} in {wall:.1f} s")
     print(f"  {wall / len(records):.2f} s per submission on the whole; {len(errors)} could not be graded")
     print(f"  peak memory: {memory.total / 2**20:.0f} MB in all, {memory.per_worker / 2**20:.0f} MB per worker")
-    print(f"  median per submission in a worker: {statistics.median(r['seconds'] for r in records):.2f} s, of which")
+    seconds = [r["seconds"] for r in records]
+    middle, mean = statistics.median(seconds), statistics.mean(seconds)
+    print(f"  per submission in a worker: median {middle:.2f} s, mean {mean:.2f} s")
+    kinds = {path.name: name for path, name in paths.items()}
+    slowest = sorted(records, key=lambda r: -r["seconds"])[:5]
+    print("  slowest: " + ", ".join(f"{kinds.get(r['source'], r['source'])} {r['seconds']:.1f} s" for r in slowest))
+    print("  median of where a worker's time goes:")
     for part in ("load", "sandbox_start", "calls", "checks", "hints"):
         print(f"    {part:14} {statistics.median(r['timings'].get(part, 0.0) for r in records if r['timings']):.3f} s")
     extrapolated = one * len(records)

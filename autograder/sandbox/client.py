@@ -269,15 +269,20 @@ def sandbox_cgroup(limit: int) -> Path | None:
 
 
 def remove_cgroup(group: Path) -> None:
-    """Remove a sandbox's cgroup once the processes in it have died (soon after a kill; seconds under load)."""
-    for _ in range(500):
+    """Remove a sandbox's cgroup once the processes in it have died (a millisecond after a kill; seconds
+    under load): retried at growing intervals, for five seconds at most."""
+    pause, waited = 0.0005, 0.0
+    while True:
         try:
             group.rmdir()
             return
         except FileNotFoundError:
             return
         except OSError:
-            time.sleep(0.01)
+            if waited > 5:
+                return
+            time.sleep(pause)
+            waited, pause = waited + pause, min(pause * 2, 0.05)
 
 
 def _remove_files_of(uid: int) -> None:

@@ -1,19 +1,19 @@
 """Values that cross the sandbox boundary, in a form that cannot carry code.
 
-A value is encoded as a JSON tree plus a list of arrays saved with ``numpy.save``.
-Decoding uses ``json.loads`` and ``numpy.load(allow_pickle=False)`` only, checks every
-array's dtype against an allow-list and rebuilds plain ``torch.Tensor`` objects, so
-nothing the submission returns can run code or pretend to be something it is not.
+A value is encoded as a JSON tree plus a list of arrays. Decoding uses ``json.loads`` and
+``numpy.frombuffer`` only, checks every array's dtype against an allow-list and rebuilds
+plain ``torch.Tensor`` objects, so nothing the submission returns can run code or pretend
+to be something it is not.
 
 Frames on the wire are an 8-byte length followed by the payload; a message is one frame
-of JSON followed by one frame per array.
+of JSON, whose ``"arrays"`` lists each array's dtype and shape, followed (when there are
+arrays) by one frame of their bytes, back to back.
 """
 
 from __future__ import annotations
 
 import builtins
 import hashlib
-import io
 import json
 import math
 import socket
@@ -75,7 +75,7 @@ def _encode(value: Any, arrays: list[np.ndarray], depth: int) -> Any:
     if isinstance(value, torch.Tensor):
         return _encode_tensor(value, arrays)
     if isinstance(value, np.ndarray):
-        arrays.append(np.array(value, order="C", copy=True))
+        arrays.append(np.array(value, dtype=value.dtype.newbyteorder("="), order="C", copy=True))
         return {"ndarray": len(arrays) - 1}
     if isinstance(value, np.generic):
         return _encode(value.item(), arrays, depth)
@@ -240,36 +240,57 @@ def digest(value: Any) -> str:
     return hasher.hexdigest()
 
 
-def dump_array(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
+def array_spec(array: np.ndarray) -> list:
+    """What the header says of an array: its dtype's name and its shape."""
+    return [array.dtype.name, list(array.shape)]
 
 
-def load_array(data: bytes) -> np.ndarray:
-    """An array from ``.npy`` bytes, checked against its header before anything is allocated.
+def layout(specs: Any) -> list[tuple[str, tuple[int, ...], int]]:
+    """Each array's dtype, shape and size in bytes, from the header's ``specs``, checked.
 
-    The array is a read-only view of ``data``: its dtype must be an allowed one in native
-    byte order and its header must account for exactly the bytes that follow it.
+    Nothing is parsed but JSON: every spec names an allowed dtype (native byte order) and a
+    shape of at most ``MAX_DIMENSIONS`` sizes, and all of them fit in ``MAX_MESSAGE_BYTES``.
     """
-    stream = io.BytesIO(data)
-    try:
-        version = np.lib.format.read_magic(stream)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    if type(specs) is not list or len(specs) > MAX_ARRAYS:
+        raise ProtocolError("a malformed message header")
+    arrays = []
+    for dtype, shape in map(_checked_spec, specs):
+        arrays.append((dtype, shape, math.prod(shape) * np.dtype(dtype).itemsize))
+    if sum(size for _, _, size in arrays) > MAX_MESSAGE_BYTES:
+        raise ProtocolError("a message larger than the grader accepts")
+    return arrays
+
+
+def load_arrays(specs: Any, data: bytes) -> list[np.ndarray]:
+    """Arrays from their header ``specs`` and the one frame of their bytes, back to back in C order.
+
+    The bytes must be exactly what the specs account for. Each array is a read-only view of
+    ``data``; a boolean array is rebuilt from its bytes (any byte not zero is True), so that no
+    bool holds a value other than 0 or 1.
+    """
+    found = layout(specs)
+    if sum(size for _, _, size in found) != len(data):
+        raise ProtocolError("arrays whose size does not match the header")
+    arrays, offset = [], 0
+    for dtype, shape, size in found:
+        if dtype == "bool":
+            array = np.frombuffer(data, dtype=np.uint8, count=size, offset=offset) != 0
         else:
-            raise ProtocolError("an array in an unknown format")
-    except (ValueError, TypeError, OSError, EOFError, SyntaxError, RecursionError, MemoryError):
-        raise ProtocolError("an array that cannot be read") from None
-    if dtype.name not in ALLOWED_DTYPES or not dtype.isnative or dtype.hasobject or dtype.fields:
+            array = np.frombuffer(data, dtype=dtype, count=size // np.dtype(dtype).itemsize, offset=offset)
+        arrays.append(array.reshape(shape))
+        offset += size
+    return arrays
+
+
+def _checked_spec(spec: Any) -> tuple[str, tuple[int, ...]]:
+    if type(spec) is not list or len(spec) != 2 or type(spec[1]) is not list:
+        raise ProtocolError("a malformed array header")
+    dtype, shape = spec
+    if type(dtype) is not str or dtype not in ALLOWED_DTYPES:
         raise ProtocolError("an array of an unsupported dtype")
-    count = math.prod(shape)
-    if len(shape) > MAX_DIMENSIONS or count * dtype.itemsize != len(data) - stream.tell():
-        raise ProtocolError("an array whose size does not match its header")
-    array = np.frombuffer(data, dtype=dtype, count=count, offset=stream.tell())
-    return array.reshape(shape, order="F" if fortran else "C")
+    if len(shape) > MAX_DIMENSIONS or not all(type(size) is int and 0 <= size <= MAX_MESSAGE_BYTES for size in shape):
+        raise ProtocolError("an array of an impossible shape")
+    return dtype, tuple(shape)
 
 
 def send(sock: socket.socket, message: dict, arrays: list[np.ndarray] = (), deadline: float | None = None) -> None:
@@ -277,8 +298,9 @@ def send(sock: socket.socket, message: dict, arrays: list[np.ndarray] = (), dead
 
     With a ``deadline`` (a ``time.monotonic()`` value), raises TimeoutError once it passes.
     """
-    frames = [json.dumps({**message, "arrays": len(arrays)}).encode()]
-    frames += [dump_array(array) for array in arrays]
+    frames = [json.dumps({**message, "arrays": [array_spec(array) for array in arrays]}).encode()]
+    if arrays:
+        frames.append(b"".join(np.ascontiguousarray(array).tobytes() for array in arrays))
     _wait_until(sock, deadline)
     sock.sendall(b"".join(struct.pack("!Q", len(frame)) + frame for frame in frames))
 
@@ -298,15 +320,11 @@ def receive(sock: socket.socket, deadline: float | None = None) -> tuple[dict, l
         message = json.loads(header)
     except (ValueError, RecursionError, MemoryError):
         raise ProtocolError("a message that is not valid JSON") from None
-    if type(message) is not dict or type(message.get("arrays")) is not int or not 0 <= message["arrays"] <= MAX_ARRAYS:
-        raise ProtocolError("a malformed message header")
-    budget = MAX_MESSAGE_BYTES
-    arrays = []
-    for _ in range(message["arrays"]):
-        frame = _read_frame(sock, budget, deadline)
-        budget -= len(frame)
-        arrays.append(load_array(frame))
-    return message, arrays
+    specs = message.get("arrays") if type(message) is dict else None
+    size = sum(size for _, _, size in layout(specs))
+    if not specs:
+        return message, []
+    return message, load_arrays(specs, _read_frame(sock, size, deadline))
 
 
 def _read_frame(sock: socket.socket, limit: int, deadline: float | None) -> bytes:
