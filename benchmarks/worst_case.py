@@ -3,7 +3,8 @@
 For each assignment, grades with ``autograder grade`` (a new process each) every mistake of
 its bank (``solutions/<id>/bank/wrong/``), the untouched stub, an import that hangs (an
 endless loop, ended by the import's time limit), an import that ends the process, and a
-submission whose every task sleeps until its call's time limit. Prints for each:
+submission whose every task sleeps until its call's time limit, and one whose every task loops
+(burning CPU) until then. Prints for each:
 
 - ``cpu``: CPU seconds of the whole grading (the grader, its zygote and every sandbox), as
   ``getrusage(RUSAGE_CHILDREN)`` deltas (see ``measure.py``);
@@ -36,11 +37,15 @@ def hostile(assignment: course.Assignment) -> dict[str, str]:
     sleepers = "import time\n" + "".join(
         f"\n\ndef {name}(*args, **kwargs):\n    time.sleep(10**6)\n" for name in assignment.task_names
     )
+    spinners = "".join(
+        f"\n\ndef {name}(*args, **kwargs):\n    while True:\n        pass\n" for name in assignment.task_names
+    )
     return {
         "(the stub)": assignment.stub_file.read_text(),
         "(an import that hangs)": "while True:\n    pass\n",
         "(an import that exits)": "import os\n\nos._exit(3)\n",
         "(every call sleeps)": bank.compose(reference, sleepers),
+        "(every call loops)": bank.compose(reference, spinners),
     }
 
 

@@ -121,6 +121,15 @@ def test_endless_loop_times_out_and_grading_goes_on(tmp_path, reference_result):
         assert scores[task] == full[task]
 
 
+def test_a_function_that_timed_out_gets_a_short_limit_in_every_later_test(tmp_path, reference_result):
+    cheat = with_changes(tmp_path, "def dmodel_dw(x, w, b):\n    while True:\n        pass\n")
+    result = grade_json(cheat, tmp_path, "--max-call-seconds", "3")
+    first, *later = messages(result, "dmodel_dw")
+    assert "did not finish within 3 s" in first and later
+    assert all("did not finish within 1 s, as it had timed out in an earlier test" in message for message in later)
+    assert task_scores(result)["dmodel_db"] == task_scores(reference_result)["dmodel_db"]
+
+
 def test_memory_hog_and_flood_of_output_are_contained(tmp_path, reference_result):
     cheat = with_changes(
         tmp_path,

@@ -26,6 +26,10 @@ import pytest
 from conftest import A01, REFERENCE_01, ROOT, messages, run_cli, task_scores
 from container import Container, NoContainer, container
 
+from autograder.sandbox.client import Limits, SubmissionError
+from autograder.testing import handles
+from autograder.testing.handles import SandboxRunner
+
 ATTACKS = """
 import contextlib, os, signal, socket, subprocess, torch
 
@@ -435,3 +439,45 @@ def test_where_namespaces_are_refused_grade_all_says_so_and_runs_hidden_tests_on
         for name in ("ada", "bo"):
             result = json.loads((out / "results" / f"{name}.json").read_text())["result"]
             assert result["score"] == result["max_score"] > 0
+
+
+class EndlessCalls(SandboxRunner):
+    """A runner whose every call runs to its limit on a clock that only the calls move."""
+
+    def __init__(self, limits: Limits, clock: list[float]) -> None:
+        super().__init__(Path("unused.py"), None, limits)
+        self.clock, self.limits_given = clock, []
+
+    def _call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float, left: float) -> dict:
+        self.limits_given.append((name, timeout))
+        self.clock[0] += timeout
+        raise SubmissionError("timeout", name, message=f"{timeout:g} s")
+
+
+def endless(monkeypatch, limits: dict[str, float], calls: list[str]) -> tuple[EndlessCalls, list[str], list[float]]:
+    """Each of ``calls`` made on a runner whose calls never finish: the runner, their messages, the clock."""
+    clock = [0.0]
+    monkeypatch.setattr(handles.time, "monotonic", lambda: clock[0])
+    runner = EndlessCalls(Limits(retry_seconds=1.0, timeout_budget_seconds=30.0), clock)
+    said = []
+    for name in calls:
+        with pytest.raises(SubmissionError) as raised:
+            runner.call("function", name, [], {}, 0, limits[name])
+        said.append(raised.value.message)
+    return runner, said, clock
+
+
+def test_calls_that_never_finish_cost_a_bounded_time_not_each_tests_limit(monkeypatch):
+    runner, said, clock = endless(monkeypatch, {"fit": 10.0, "train": 10.0}, ["fit"] * 3 + ["train"] * 40)
+    # the first time-out of each function runs to its test's limit, every later call gets a second
+    assert runner.limits_given == [("fit", 10.0), ("fit", 1.0), ("fit", 1.0), ("train", 10.0)] + [("train", 1.0)] * 8
+    assert all(message.endswith("as it had timed out in an earlier test") for message in said[1:3] + said[4:11])
+    # once 30 s have gone in calls that did not finish, no call is made again
+    assert said[11].startswith("30 s in calls that did not finish: the remaining tests were not run")
+    assert set(said[11:]) == {said[11]} and clock[0] == 30.0
+
+
+def test_a_first_time_out_runs_to_its_limit_however_long_and_the_next_one_ends_the_calls(monkeypatch):
+    runner, said, clock = endless(monkeypatch, {"fit": 60.0, "train": 10.0}, ["fit", "train", "train"])
+    assert runner.limits_given == [("fit", 60.0), ("train", 10.0)] and clock[0] == 70.0
+    assert said[1] == said[2] and "did not finish: the remaining tests were not run" in said[1]

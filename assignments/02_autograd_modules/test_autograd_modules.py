@@ -86,7 +86,7 @@ def test_deep_regression_of_the_lecture(submission):
     support.expect_network(submission, "DeepRegression", (1, 5, 3, 1), X)
 
 
-@task("trainer", points=2, timeout=60)
+@task("trainer", points=2, timeout=30)
 def test_trainer_steps_on_every_batch_and_records_epoch_means(submission):
     """Each step uses the gradient of its own batch (cleared before), and each epoch's entry is its mean batch loss."""
     X, y = support.regression_data(45, n_features=2)
@@ -94,7 +94,7 @@ def test_trainer_steps_on_every_batch_and_records_epoch_means(submission):
     support.expect_replayed(run, X, y, epochs=3, batch_size=10, seed=7, optimizer="sgd", lr=0.05)
 
 
-@task("trainer", points=2, timeout=60)
+@task("trainer", points=2, timeout=30)
 def test_trainer_fits_linear_regression(submission):
     """SGD with your trainer takes the lecture's linear model to the least-squares line."""
     X, y = support.regression_data(150)

@@ -73,7 +73,7 @@ def test_hinge_loss_of_the_lecture(submission):
     expect_close(submission.hinge_loss(scores, target), torch.tensor((1.55 + 0.0 + 1.5) / 3))
 
 
-@task("BinaryClassifier", points=4, timeout=60)
+@task("BinaryClassifier", points=4, timeout=30)
 def test_binary_classifier_separates_two_circles(submission):
     """BinaryClassifier is Linear → ReLU → Linear returning logits; trained with Adam and your
     bce_with_logits it reaches 0.95 on held-out circles."""
@@ -83,7 +83,7 @@ def test_binary_classifier_separates_two_circles(submission):
                             "bce_with_logits", F.binary_cross_entropy_with_logits, 0, 0.95)  # fmt: skip
 
 
-@task("MulticlassClassifier", points=4, timeout=60)
+@task("MulticlassClassifier", points=4, timeout=30)
 def test_multiclass_classifier_separates_four_blobs(submission):
     """MulticlassClassifier is Linear → ReLU → Linear returning logits; trained with Adam and your
     cross_entropy it reaches 0.95 on held-out blobs."""

@@ -156,7 +156,7 @@ def test_weibull_nll(submission):
     expect_close(submission.weibull_nll(params, y), support.weibull_nll(params, y).float(), rtol=1e-4, atol=1e-3)
 
 
-@task("train_ffn", points=3, timeout=60)
+@task("train_ffn", points=3, timeout=30)
 def test_train_ffn_learns_the_sum_of_the_inputs(submission, trusted):
     """The lecture's data (X = randn(100, 4), y = X.sum(1)): full-batch SGD step by step, the loss falls, seeded."""
     X = torch.randn(100, 4)

@@ -55,7 +55,7 @@ def test_accuracy_of_ten_samples_of_ten_classes(submission):
     support.expect_accuracy(submission.probe("accuracy_of_linear_model", weight, bias, X, y), weight, bias, X, y)
 
 
-@task("fit", points=3, timeout=60)
+@task("fit", points=3, timeout=30)
 def test_fit_trains_a_digit_classifier(submission, trusted):
     """A 64-128-64-10 network trained with fit follows minibatch Adam and classifies held-out digits (>= 0.93)."""
     support.expect_fit(submission, trusted, support.digits_split(), [128, 64], 12, 1e-3, 64, 0, 0.93)

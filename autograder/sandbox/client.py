@@ -33,6 +33,11 @@ class Limits:
 
     import_seconds: float = 30.0
     budget_seconds: float = 600.0
+    # Calls that do not finish: a function that timed out once gets ``retry_seconds`` a call after
+    # that, and once ``timeout_budget_seconds`` have gone in timed-out calls, a further time-out
+    # is the last call made (see ``SandboxRunner``).
+    retry_seconds: float = 1.0
+    timeout_budget_seconds: float = 30.0
     memory_bytes: int = 1 << 30
     output_bytes: int = 1 << 20
     cpu_seconds: int = 600

@@ -254,6 +254,11 @@ class SandboxRunner:
     An import that fails, hangs or ends the process is decided once: every later call fails
     at once with the same verdict. The time the submission spends in the sandbox is charged
     to its budget (``Limits.budget_seconds``); once spent, every later call fails at once.
+    A call that does not finish is decided for its function: a function that timed out once
+    has ``Limits.retry_seconds`` for each later call, and once the submission's timed-out calls
+    have taken ``Limits.timeout_budget_seconds`` (its first time-out counts in full, however long
+    its test allows), a further time-out ends the grading's calls: an endless loop in every test
+    costs the grader a bounded time, not each test's limit over again.
     """
 
     def __init__(
@@ -267,28 +272,41 @@ class SandboxRunner:
         self._files, self._limits, self._preload, self._hidden = (module_file, probes_file), limits, preload, hidden
         self._sandbox: Sandbox | None = None
         self._verdict: SubmissionError | None = None
-        self._spent = 0.0
+        self._spent = self._lost = 0.0
+        self._timed_out: set[str] = set()
 
     def call(self, kind: str, name: str, args: list, kwargs: dict, seed: int, timeout: float) -> dict:
         left = self._limits.budget_seconds - self._spent
         if self._verdict is None and left <= 0:
-            self._verdict = self._out_of_time()
+            self._verdict = self._out_of_time(f"its time budget ({self._limits.budget_seconds:g} s)")
         if self._verdict is not None:
             verdict = self._verdict
             raise SubmissionError(verdict.kind, verdict.name, message=verdict.message, function=verdict.name)
+        limit = min(timeout, left, self._limits.retry_seconds if name in self._timed_out else timeout)
         started = time.monotonic()
         try:
-            return self._call(kind, name, args, kwargs, seed, min(timeout, left), left)
+            return self._call(kind, name, args, kwargs, seed, limit, left)
         except SubmissionError as error:
-            if error.kind == "timeout" and left < timeout:
-                self._verdict = self._out_of_time()
+            if error.kind != "timeout":
+                raise
+            self._lost += time.monotonic() - started
+            if left < timeout:
+                self._verdict = self._out_of_time(f"its time budget ({self._limits.budget_seconds:g} s)")
+            elif self._timed_out and self._lost >= self._limits.timeout_budget_seconds:
+                spent = f"{self._limits.timeout_budget_seconds:g} s in calls that did not finish"
+                self._verdict = self._out_of_time(spent)
+            if self._verdict is not None:
                 raise self._verdict from None
+            if name in self._timed_out:
+                error.message += ", as it had timed out in an earlier test"
+            self._timed_out.add(name)
             raise
         finally:
             self._spent += time.monotonic() - started
 
-    def _out_of_time(self) -> SubmissionError:
-        budget = f"its time budget ({self._limits.budget_seconds:g} s): the remaining tests were not run"
+    @staticmethod
+    def _out_of_time(what: str) -> SubmissionError:
+        budget = f"{what}: the remaining tests were not run"
         return SubmissionError("timeout", "your submission", message=budget, function="your submission")
 
     def start(self, left: float | None = None) -> None:

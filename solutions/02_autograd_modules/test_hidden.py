@@ -110,7 +110,7 @@ def test_deep_regression_any_sizes(submission, size_in, hidden_1, hidden_2, size
 # trainer
 
 
-@task("trainer", points=2, timeout=60)
+@task("trainer", points=2, timeout=30)
 def test_trainer_steps_with_adam_on_a_deep_model(submission):
     """Three epochs of Adam on a deep model: every step uses its own batch's gradient; epoch means recorded."""
     X, y = support.nonlinear_data(64, 3)
@@ -118,7 +118,7 @@ def test_trainer_steps_with_adam_on_a_deep_model(submission):
     support.expect_replayed(run, X, y, epochs=3, batch_size=10, seed=3, optimizer="adam", lr=0.01)
 
 
-@task("trainer", points=1, timeout=60)
+@task("trainer", points=1, timeout=30)
 def test_trainer_uses_the_given_criterion_and_default_epochs(submission):
     """Called without epochs, trainer runs 5 epochs with the given criterion (L1) and optimizer (SGD)."""
     X, y = support.nonlinear_data(50, 4)
@@ -126,7 +126,7 @@ def test_trainer_uses_the_given_criterion_and_default_epochs(submission):
     support.expect_replayed(run, X, y, epochs=5, batch_size=8, seed=4, optimizer="sgd", lr=0.1, criterion="l1")
 
 
-@task("trainer", points=2, timeout=60)
+@task("trainer", points=2, timeout=30)
 def test_trainer_fits_the_nonlinear_target(submission):
     """A shallow network trained with your trainer predicts held-out points of x**2 + 15 sin(x)**3."""
     X, y = support.nonlinear_data(300, 2020)

@@ -99,7 +99,7 @@ def test_hinge_loss_matches_the_formula(submission, batch):
     expect_close(submission.hinge_loss(scores, target), hinge(scores, target).float(), rtol=1e-5, atol=1e-6)
 
 
-@task("BinaryClassifier", points=3, timeout=60)
+@task("BinaryClassifier", points=3, timeout=30)
 def test_binary_classifier_on_other_sizes_and_circles(submission):
     """BinaryClassifier of other sizes is Linear → ReLU → Linear; trained with your bce_with_logits on
     other circles it reaches 0.95 held out."""
@@ -110,7 +110,7 @@ def test_binary_classifier_on_other_sizes_and_circles(submission):
                             "bce_with_logits", F.binary_cross_entropy_with_logits, 1, 0.95)  # fmt: skip
 
 
-@task("MulticlassClassifier", points=3, timeout=60)
+@task("MulticlassClassifier", points=3, timeout=30)
 def test_multiclass_classifier_on_other_sizes_and_blobs(submission):
     """MulticlassClassifier of other sizes is Linear → ReLU → Linear; trained with your cross_entropy on
     other blobs it reaches 0.95 held out."""

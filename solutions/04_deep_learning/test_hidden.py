@@ -130,7 +130,7 @@ def test_weibull_nll_matches_torch(submission, n, data):
 # --- training -------------------------------------------------------------------------------
 
 
-@task("train_ffn", points=2, timeout=60)
+@task("train_ffn", points=2, timeout=30)
 def test_train_ffn_on_other_data_and_seeds(submission, trusted):
     """train_ffn on another linear target follows full-batch SGD and converges; its seed decides the start."""
     X = torch.randn(120, 3)

@@ -47,7 +47,7 @@ def test_accuracy_of_random_linear_models(submission, n, classes, data):
     support.expect_accuracy(submission.probe("accuracy_of_linear_model", weight, bias, X, y), weight, bias, X, y)
 
 
-@task("fit", points=3, timeout=60)
+@task("fit", points=3, timeout=30)
 def test_fit_with_other_batches_seed_and_split(submission, trusted):
     """fit on another split, batch size and seed follows the reference's run and classifies held-out digits."""
     split = support.digits_split(0.25, 1)
