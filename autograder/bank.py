@@ -303,23 +303,10 @@ _sizes: dict[tuple, int] = {}
 
 
 def _remember(key: tuple, outcome: Outcome) -> None:
-    _outputs[key], _sizes[key] = outcome, _bytes([outcome.value, outcome.args_after])
+    _outputs[key], _sizes[key] = outcome, protocol.size_of([outcome.value, outcome.args_after])
     while sum(_sizes.values()) > CACHE_BYTES and len(_outputs) > 1:
         oldest, _ = _outputs.popitem(last=False)
         del _sizes[oldest]
-
-
-def _bytes(value: Any) -> int:
-    """Roughly how much memory a decoded value holds."""
-    if isinstance(value, torch.Tensor):
-        return value.element_size() * value.numel()
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, (list, tuple)):
-        return sum(map(_bytes, value)) + 64
-    if isinstance(value, dict):
-        return sum(map(_bytes, value.values())) + 64
-    return 64
 
 
 def _digest(args: tuple, kwargs: dict) -> str:

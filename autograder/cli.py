@@ -313,11 +313,11 @@ def run_grade(args: argparse.Namespace) -> int:
             soft_wrap=True,
             markup=False,
         )
-    reports.print_result(result, console)
-    if args.json:
+    if args.json:  # the files first: whatever happens to the terminal, the result is kept
         reports.write_json(result.to_dict(), args.json)
     if args.gradescope:
         reports.write_json(reports.gradescope(result), args.gradescope)
+    reports.print_result(result, console)
     if args.github:
         _append(os.environ.get("GITHUB_STEP_SUMMARY"), reports.markdown(result))
         _append(os.environ.get("GITHUB_OUTPUT"), f"result={reports.classroom(result)}\n")

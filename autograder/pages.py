@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 STYLE = (Path(__file__).parent / "templates" / "report" / "style.css").read_text()
 CEILING = 100  # how far above the reference's largest loss a plot of losses reaches
 MAX_POINTS = 10_000  # a curve longer than this is cut: a submission decides how long its losses are
+MAX_PLOTTED = 1e30  # a loss larger than this (in size) is a gap: far past any plot's ceiling, and a range
+# of numbers near float's own limit breaks the plotting library's arithmetic
 # What a stored test lacking a field is read as: unknown visibility counts as hidden.
 TEST_DEFAULTS = {"name": "", "status": "error", "score": 0.0, "max_score": 0.0, "visibility": "hidden", "message": ""}
 
@@ -74,7 +76,7 @@ def series(value: object) -> list[float] | None:
         if isinstance(item, bool) or not isinstance(item, int | float):
             return None
         number = float(item)
-        numbers.append(number if math.isfinite(number) else math.nan)
+        numbers.append(number if abs(number) <= MAX_PLOTTED else math.nan)  # NaN and infinities too
     return numbers
 
 
@@ -114,6 +116,15 @@ def histogram(scores: list[float], max_score: float) -> str:
 
 
 def curves(losses: list[list[float]], reference: list[float] | None) -> str:
+    """:func:`draw_curves`, or a note where the plotting library refuses the numbers a submission chose:
+    one student's curve never stops a page, a report or a batch."""
+    try:
+        return draw_curves(losses, reference)
+    except Exception:
+        return '<p class="note">these curves could not be drawn</p>'
+
+
+def draw_curves(losses: list[list[float]], reference: list[float] | None) -> str:
     """Loss curves (thin) against the reference's (thick, black); a log scale when every loss is positive.
 
     A curve that climbs past :data:`CEILING` times the reference's largest loss leaves the plot

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import A01, REFERENCE_01, ROOT, grade_json, messages, run_cli, task_scores, with_changes
+from conftest import A01, MEASURED, REFERENCE_01, ROOT, grade_json, messages, run_cli, task_scores, with_changes
 
 ZEROS = """
 def model(x, w, b):
@@ -128,6 +128,49 @@ def test_a_function_that_timed_out_gets_a_short_limit_in_every_later_test(tmp_pa
     assert "did not finish within 3 s" in first and later
     assert all("did not finish within 1 s, as it had timed out in an earlier test" in message for message in later)
     assert task_scores(result)["dmodel_db"] == task_scores(reference_result)["dmodel_db"]
+
+
+HOARDER = """
+BIG = 12 * 2**20  # floats: 48 MiB a value, and far more over every failing test
+
+
+def model(x, w, b):
+    return torch.zeros(BIG)
+
+
+def loss_fn(y_hat, y):
+    return torch.zeros(BIG)
+
+
+def dloss_fn(y_hat, y):
+    return torch.zeros(BIG)
+
+
+def grad_fn(x, y, y_hat, w, b):
+    return torch.zeros(BIG)
+"""
+
+
+def test_wrong_answers_of_tens_of_megabytes_in_every_test_keep_the_grader_small(tmp_path, reference_result):
+    measured = tmp_path / "measured.json"
+    out = tmp_path / "result.json"
+    wrap = (sys.executable, "-c", MEASURED, str(measured))
+    done = run_cli("grade", A01, with_changes(tmp_path, HOARDER), "--json", out, wrap=wrap)
+    assert done.returncode == 0, done.stdout + done.stderr
+    scores = task_scores(json.loads(out.read_text()))
+    assert all(scores[task][0] == 0 for task in ("model", "loss_fn", "dloss_fn", "grad_fn"))
+    # 20 failing tests would keep about 1 GB of answers; the grader keeps 64 MiB of them in all
+    assert json.loads(measured.read_text())["peak"] < 700 * 2**20
+
+
+def test_a_message_holding_a_lone_surrogate_is_graded_and_written(tmp_path):
+    cheat = with_changes(tmp_path, "def model(x, w, b):\n    raise ValueError('lone \\ud800 surrogate')\n")
+    results = tmp_path / "results.json"
+    done = run_cli("grade", A01, cheat, "--json", tmp_path / "result.json", "--gradescope", results)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert task_scores(result)["model"][0] == 0 and any("lone ? surrogate" in m for m in messages(result, "model"))
+    assert json.loads(results.read_text())["score"] == result["score"]
 
 
 def test_memory_hog_and_flood_of_output_are_contained(tmp_path, reference_result):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import A01, REFERENCE_01, ROOT, STUB_01, grade_json, run_cli, task_scores
+from conftest import A01, MEASURED, REFERENCE_01, ROOT, STUB_01, grade_json, run_cli, task_scores
 
 from autograder import course, rules, submission
 
@@ -157,16 +157,6 @@ HOSTILE = {  # a submission that reaches beyond its own regular files, and words
     ),
 }
 
-MEASURED = """
-import json, resource, subprocess, sys
-
-code = subprocess.call(sys.argv[2:])
-io = dict(line.split(": ") for line in open("/proc/self/io").read().splitlines())  # a reaped child's reads count
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-with open(sys.argv[1], "w") as report:
-    json.dump({"read": int(io["rchar"]), "peak": peak}, report)
-sys.exit(code)
-"""
 INTAKE_SLACK = 64 << 20  # what the command reads and holds besides the submission (Python, rich, nbformat)
 
 

@@ -260,3 +260,33 @@ def test_forged_frames_from_inside_the_sandbox_earn_nothing_and_leak_nothing(tmp
     reasons = ("a value larger than", "a message of more than", "an array of an impossible shape", "a malformed value")
     for reason in reasons:
         assert any(f"cannot be checked: {reason}" in message for message in hidden), reason
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [([1.0, 2.0, 3.0], {}), ([1.0], {}), ([1.0, 2.0], {"extra": torch.zeros(4)}), ("xy", {})],
+)
+def test_a_response_carries_back_exactly_the_arguments_it_was_sent(args, kwargs):
+    """Arguments beyond those sent would be kept with the call, unchecked: the response is refused."""
+    from autograder.sandbox.client import SubmissionError, read_response
+
+    tree, arrays = protocol.encode({"value": 1.0, "args": args, "kwargs": kwargs})
+    with pytest.raises(SubmissionError) as refused:
+        read_response("model", {"ok": True, "result": tree}, arrays, 2, set())
+    assert refused.value.kind == "invalid" and refused.value.message == "a malformed result"
+    tree, arrays = protocol.encode({"value": 1.0, "args": [1.0, 2.0], "kwargs": {}})
+    assert read_response("model", {"ok": True, "result": tree}, arrays, 2, set())["value"] == 1.0
+
+
+def test_strings_with_lone_surrogates_arrive_as_text_that_can_be_written():
+    """A message (an exception's text) holding a lone surrogate could not be written as UTF-8 anywhere."""
+    tree, _ = protocol.encode({"message": "x\ud800y", "pair": "\U0001f600"})
+    message, _ = receive_bytes(header({"result": tree, "arrays": []}))
+    value = protocol.decode(message["result"], [])
+    assert value == {"message": "x?y", "pair": "\U0001f600"}
+    json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def test_an_empty_array_of_an_impossible_shape_is_refused():
+    with pytest.raises(ProtocolError, match="shape"):
+        receive_bytes(header({"arrays": [["float64", [0, 2**26, 2**26, 2**26]]]}) + frame(b""))

@@ -59,7 +59,8 @@ class Elements(HTMLParser):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """grade-all on one warm worker: the reference, a renamed copy, two bank mistakes (one whose
-    training diverges) and a hostile stub; then ``gradebook`` rebuilds the views from the results."""
+    training diverges), a hostile stub and a message no UTF-8 file can hold; then ``gradebook``
+    rebuilds the views from the results."""
     root = tmp_path_factory.mktemp("report")
     submissions, out = root / "submissions", root / "out"
     submissions.mkdir()
@@ -70,7 +71,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (submissions / "cy.py").write_text(wrong["loss_fn_sums"].source(assignment))
     (submissions / "di.py").write_text(wrong["grad_fn_sums"].source(assignment))
     hostile = f"\n\ndef dmodel_db(x, w, b):\n    raise ValueError({INJECTED!r})\n"
-    (submissions / "bo.py").write_text(STUB_01.read_text() + hostile)
+    lone_surrogate = "\n\ndef dmodel_dw(x, w, b):\n    raise ValueError('\\ud800')\n"  # text no UTF-8 file can hold
+    (submissions / "bo.py").write_text(STUB_01.read_text() + hostile + lone_surrogate)
     done = run_cli("grade-all", A01, submissions, "--out", out, "--jobs", "1", "--max-call-seconds", "1")
     assert done.returncode == 0, done.stdout + done.stderr
     assert (out / "report.html").is_file() and (out / "feedback" / "cy.html").is_file(), done.stdout
@@ -176,3 +178,28 @@ def test_report_renders_in_a_headless_browser(graded, tmp_path):
 
     pixels = imread(shot)
     assert pixels.shape[0] == 1400 and pixels[..., :3].std() > 0.05  # not blank
+
+
+@pytest.mark.parametrize(
+    "losses",
+    [[1.79e308, -1.79e308] * 500, [float("inf"), float("-inf"), float("nan")] * 10, [-1e300, 5.0, 1e-320], [0.0]],
+)
+def test_a_curve_of_any_numbers_is_drawn_or_said_to_be_undrawable(losses):
+    """Numbers a submission chose (the edges of float, infinities, zeros on a log scale) never break a page."""
+    from autograder import pages
+
+    drawn = pages.curves([pages.series(losses)], pages.series([0.5, 0.25, 0.125]))
+    assert drawn.startswith("<svg") or "could not be drawn" in drawn
+
+
+def test_a_page_is_redrawn_only_when_its_record_changes(graded):
+    """A rerun leaves the feedback pages of unchanged results as they are, and redraws a changed one."""
+    from autograder import batch, feedback
+
+    out = graded
+    records = batch.read_records(out)
+    pages_before = {path.name: path.stat().st_mtime_ns for path in (out / "feedback").glob("*.html")}
+    changed = records[0] | {"seconds": records[0]["seconds"] + 1}
+    feedback.write_feedback([changed, *records[1:]], out, course.load(A01, ROOT).title)
+    after = {path.name: path.stat().st_mtime_ns for path in (out / "feedback").glob("*.html")}
+    assert {name for name in after if after[name] != pages_before[name]} == {f"{changed['key']}.html"}

@@ -80,9 +80,11 @@ class SubmissionError(Exception):
         )
 
 
-def read_response(name: str, message: dict, arrays: list[np.ndarray]) -> dict:
+def read_response(name: str, message: dict, arrays: list[np.ndarray], args: int, kwargs: set[str]) -> dict:
     """Validate a call's response; returns ``{"value", "args", "kwargs"}`` or raises.
 
+    The arguments come back as many as were sent (``args`` positional ones, the ``kwargs`` names),
+    so a response cannot make the grader keep more than the call's answer and its own arguments.
     A malformed response is described without quoting anything from it.
     """
     if message.get("ok") is not True:
@@ -93,6 +95,8 @@ def read_response(name: str, message: dict, arrays: list[np.ndarray]) -> dict:
     except protocol.ProtocolError as error:
         raise SubmissionError("invalid", name, message=str(error)) from None
     if type(result) is not dict or set(result) != {"value", "args", "kwargs"}:
+        raise SubmissionError("invalid", name, message="a malformed result")
+    if type(result["args"]) is not list or len(result["args"]) != args or set(result["kwargs"]) != kwargs:
         raise SubmissionError("invalid", name, message="a malformed result")
     return result
 
@@ -411,7 +415,7 @@ class Sandbox:
         request = {"kind": kind, "name": name, "seed": seed, "arguments": tree}
         message, arrays = self._exchange((request, arrays), timeout, name)
         try:
-            return read_response(name, message, arrays)
+            return read_response(name, message, arrays, len(args), set(kwargs))
         except SubmissionError as error:
             if error.kind == "invalid":  # after a malformed answer, nothing more is read from this sandbox
                 self.kill()

@@ -16,6 +16,7 @@ import builtins
 import hashlib
 import json
 import math
+import re
 import socket
 import struct
 import time
@@ -224,6 +225,19 @@ def _array(arrays: list[np.ndarray], index: Any) -> np.ndarray:
     return arrays[index]
 
 
+def size_of(value: Any) -> int:
+    """Roughly how much memory a decoded value holds, in bytes."""
+    if isinstance(value, torch.Tensor):
+        return value.element_size() * value.numel()
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (list, tuple)):
+        return sum(map(size_of, value)) + 64
+    if isinstance(value, dict):
+        return sum(map(size_of, value.values())) + 64
+    return 64
+
+
 def roundtrip(value: Any) -> Any:
     """An independent copy of a value, exactly as it would cross the boundary."""
     tree, arrays = encode(value)
@@ -290,6 +304,8 @@ def _checked_spec(spec: Any) -> tuple[str, tuple[int, ...]]:
         raise ProtocolError("an array of an unsupported dtype")
     if len(shape) > MAX_DIMENSIONS or not all(type(size) is int and 0 <= size <= MAX_MESSAGE_BYTES for size in shape):
         raise ProtocolError("an array of an impossible shape")
+    if math.prod(max(size, 1) for size in shape) > MAX_MESSAGE_BYTES:  # even empty: numpy cannot index it
+        raise ProtocolError("an array of an impossible shape")
     return dtype, tuple(shape)
 
 
@@ -320,11 +336,33 @@ def receive(sock: socket.socket, deadline: float | None = None) -> tuple[dict, l
         message = json.loads(header)
     except (ValueError, RecursionError, MemoryError):
         raise ProtocolError("a message that is not valid JSON") from None
+    if SURROGATE.search(header):
+        message = _without_lone_surrogates(message)
     specs = message.get("arrays") if type(message) is dict else None
     size = sum(size for _, _, size in layout(specs))
     if not specs:
         return message, []
-    return message, load_arrays(specs, _read_frame(sock, size, deadline))
+    data = _read_frame(sock, size, deadline)
+    try:
+        return message, load_arrays(specs, data)
+    except (ValueError, TypeError, MemoryError):  # numpy's own refusals: the same as any other
+        raise ProtocolError("arrays that cannot be rebuilt") from None
+
+
+# A UTF-16 surrogate, escaped or raw (``json`` decodes bytes with "surrogatepass"): a string
+# holding a lone one cannot be written as UTF-8, so no such string may reach a report.
+SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings (keys too) replaced by "?"."""
+    if type(value) is str:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if type(value) is list:
+        return [_without_lone_surrogates(item) for item in value]
+    if type(value) is dict:
+        return {_without_lone_surrogates(key): _without_lone_surrogates(item) for key, item in value.items()}
+    return value
 
 
 def _read_frame(sock: socket.socket, limit: int, deadline: float | None) -> bytes:

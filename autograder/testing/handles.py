@@ -204,7 +204,7 @@ class LocalRunner:
             info = execution.describe_error(error, execution.submission_file(self.module))
             timed_out = "timeout" if isinstance(error, CallTimeout) else None
             raise SubmissionError.from_info(name, info, timed_out).with_traceback(error.__traceback__) from None
-        return read_response(name, message, arrays)
+        return read_response(name, message, arrays, len(args), set(kwargs))
 
     def close(self) -> None:
         pass

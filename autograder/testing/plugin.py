@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, settings
 from autograder import rules
 from autograder.course import Assignment, Task, import_module_file
 from autograder.results import ERROR, FAILED, PASSED, TIMEOUT, TaskResult, TestResult
-from autograder.sandbox import execution
+from autograder.sandbox import execution, protocol
 from autograder.sandbox.client import SubmissionError
 from autograder.testing import context, dependencies
 from autograder.testing.failures import CheckFailure
@@ -22,6 +22,7 @@ from autograder.testing.handles import Submission
 MARK = "autograder_task"
 PLUGIN = pytest.StashKey["AutograderPlugin"]()
 MAX_MESSAGE_CHARS = 1500
+KEPT_FAILING_BYTES = 64 * 2**20  # the answers of failing calls a grading keeps for its hint search, in all
 
 settings.register_profile(
     "autograder",
@@ -134,6 +135,9 @@ class AutograderPlugin:
         task.tests.append(result)
         call = failed_call(error, test)
         if call is not None:
+            kept = sum(protocol.size_of([failure.call.value, failure.call.args_after]) for failure in self.failures)
+            if kept + protocol.size_of([call.value, call.args_after]) > KEPT_FAILING_BYTES:
+                call.forget()  # the hint search goes without it: what is kept stays bounded, whatever is returned
             self.failures.append(Failure(name, result, call))
         for judged in test.calls:  # the answers are judged: only the failing call (kept above) is still needed
             if judged is not call:
