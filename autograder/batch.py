@@ -181,12 +181,16 @@ def read_records(out: Path) -> list[dict]:
 
 
 def write_record(out: Path, record: dict) -> None:
-    """Write atomically: a stopped batch leaves whole files or none."""
+    """Write atomically: a stopped batch leaves whole files or none; a full disk stops it in one line."""
     path = record_path(out, record["key"])
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(record, indent=1))
-    os.replace(partial, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(record, indent=1))
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise BatchError(f"cannot write the result of {record['key']} in {path.parent}: {error.strerror}") from None
 
 
 def identity(item: Found) -> dict:

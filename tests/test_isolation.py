@@ -481,3 +481,35 @@ def test_a_first_time_out_runs_to_its_limit_however_long_and_the_next_one_ends_t
     runner, said, clock = endless(monkeypatch, {"fit": 60.0, "train": 10.0}, ["fit", "train", "train"])
     assert runner.limits_given == [("fit", 60.0), ("train", 10.0)] and clock[0] == 70.0
     assert said[1] == said[2] and "did not finish: the remaining tests were not run" in said[1]
+
+
+FILLER = """
+import os
+
+written = 0
+try:
+    while written < 512:  # MiB: far more than a sandbox may keep
+        with open(f"filler-{written}.bin", "wb") as filler:
+            filler.write(b"x" * 2**20)
+        written += 1
+except OSError:
+    pass
+
+
+def model(x, w, b):
+    raise ValueError(f"wrote {written} MiB")
+"""
+
+
+def test_what_a_sandbox_writes_in_its_folder_is_bounded_and_never_reaches_the_graders_disk(tmp_path):
+    skip_without_namespaces(())
+    temp = tmp_path / "temp"
+    temp.mkdir(mode=0o755)
+    out = tmp_path / "result.json"
+    submission = tmp_path / "gradient_descent.py"
+    submission.write_text(REFERENCE_01.read_text() + FILLER)
+    done = run_cli("grade", A01, submission, "--json", out, wrap=("env", f"TMPDIR={temp}"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = [m for m in messages(json.loads(out.read_text()), "model") if "wrote" in m]
+    assert said and all(0 < int(m.split("wrote ")[1].split(" MiB")[0]) <= 64 for m in said)
+    assert list(temp.iterdir()) == []  # nothing of it is left, and nothing was written beside the grader's files

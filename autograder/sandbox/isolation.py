@@ -41,6 +41,7 @@ IPC_RMID = 0
 # SysV IPC in a sandbox's own IPC namespace: at most 1 MiB of shared memory and a few queues
 IPC_LIMITS = {"shmmax": 1 << 20, "shmall": 256, "shmmni": 16, "msgmni": 16, "sem": "32 256 32 16"}
 TMPFS_OPTIONS = b"size=8m,nr_inodes=1024,mode=1777"  # its pages count as the grader's memory
+FOLDER_OPTIONS = b"size=64m,nr_inodes=4096,mode=1777"  # the sandbox's own folder: what it writes is memory
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -148,6 +149,26 @@ def confine_files(hidden: list[str], keep: list[str], writable: str) -> None:
     _set_read_only(writable, False, recursive=False)
     for handle in handles.values():
         os.close(handle)
+
+
+def own_folder(folder: str) -> None:
+    """Put the sandbox's folder on a tmpfs of its own, holding copies of the files in it.
+
+    What the submission writes there is bounded (64 MiB, 4096 files) and is memory charged to
+    the sandbox (its cgroup, when root), not the grader's disk: it cannot fill the disk the
+    grader writes results to, and it is gone with the sandbox's mount namespace.
+    """
+    files = {}
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if name.endswith(".py") and os.path.isfile(path) and not os.path.islink(path):
+            with open(path, "rb") as file:
+                files[name] = file.read()
+    _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, FOLDER_OPTIONS)
+    for name, data in files.items():
+        descriptor = os.open(os.path.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with open(descriptor, "wb") as file:
+            file.write(data)
 
 
 def _bind(handle: int, path: str) -> None:

@@ -39,12 +39,14 @@ def main(channel_fd: int, request: dict, report_fd: int) -> None:
     try:
         os.setsid()
         _contain_memory(request.get("cgroup"))
+        # opened before the namespaces: the grader reads it where the sandbox's own folder hides it
+        output = os.open(os.path.join(request["workdir"], "output.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         error = None
         if request["isolate"]:
             error = _isolate(request, report_fd, channel)
         else:
             _report(report_fd, os.getpid())
-        _confine(request)
+        _confine(request, output)
         module, probes, error = (None, None, error) if error else _import_submission(request)
         protocol.send(channel, {"op": "ready", "ok": error is None, "error": error})
         if module is not None:
@@ -69,6 +71,7 @@ def _isolate(request: dict, report_fd: int, channel: socket.socket) -> dict | No
     os.close(report_fd)
     try:
         isolation.confine_files(request["hidden"], python_folders(request["hidden"]), request["workdir"])
+        isolation.own_folder(request["workdir"])
     except isolation.IsolationError as error:
         return {"kind": "exception", "type": "IsolationError", "message": f"the sandbox could not be set up: {error}"}
     isolation.mount_own_proc()
@@ -103,11 +106,10 @@ def python_folders(hidden: list[str]) -> list[str]:
     return [path for path in folders if path and not any(isolation.inside(h, os.path.realpath(path)) for h in hidden)]
 
 
-def _confine(request: dict) -> None:
+def _confine(request: dict, output: int) -> None:
     workdir = request["workdir"]
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    output = os.open(os.path.join(workdir, "output.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(output, 1)
     os.dup2(output, 2)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
