@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import itertools
@@ -258,6 +259,7 @@ def sandbox_cgroup(limit: int) -> Path | None:
     """
     if os.geteuid() != 0:
         return None
+    _remove_dead_cgroups()
     with contextlib.suppress(OSError):
         for line in Path("/proc/self/cgroup").read_text().splitlines():
             _, controllers, path = line.split(":", 2)
@@ -275,6 +277,33 @@ def sandbox_cgroup(limit: int) -> Path | None:
             except OSError:
                 remove_cgroup(group)
     return None
+
+
+_dead_cgroups: list[Path] = []  # of sandboxes killed, whose processes the kernel is still ending
+
+
+def release_cgroup(group: Path) -> None:
+    """Remove a killed sandbox's cgroup now if it is empty, else soon: at the next sandbox's start
+    or at exit, so that no grading waits for the kernel to end the processes in it."""
+    try:
+        group.rmdir()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        if not _dead_cgroups:
+            atexit.register(_remove_dead_cgroups, True)
+        _dead_cgroups.append(group)
+
+
+def _remove_dead_cgroups(wait: bool = False) -> None:
+    for group in list(_dead_cgroups):
+        if wait:
+            remove_cgroup(group)
+        else:
+            with contextlib.suppress(OSError):
+                group.rmdir()
+        if wait or not group.exists():
+            _dead_cgroups.remove(group)
 
 
 def remove_cgroup(group: Path) -> None:
@@ -470,7 +499,7 @@ class Sandbox:
         self.kill()
         remove_tree(self.workdir)
         if self.cgroup is not None:
-            remove_cgroup(self.cgroup)
+            release_cgroup(self.cgroup)
             self.cgroup = None
         if self.account is not None:
             if self.isolation != "namespaces":

@@ -336,7 +336,7 @@ def receive(sock: socket.socket, deadline: float | None = None) -> tuple[dict, l
         message = json.loads(header)
     except (ValueError, RecursionError, MemoryError):
         raise ProtocolError("a message that is not valid JSON") from None
-    if SURROGATE.search(header):
+    if (b"\\u" in header or b"\xed" in header) and SURROGATE.search(header):
         message = _without_lone_surrogates(message)
     specs = message.get("arrays") if type(message) is dict else None
     size = sum(size for _, _, size in layout(specs))
