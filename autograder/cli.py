@@ -540,7 +540,7 @@ def run_grade_all(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
-    from autograder import batch, feedback, gradebook, layouts
+    from autograder import batch, feedback, gradebook, layouts, pages
 
     assignment = _assignment(args, args.assignment)
     args.jobs = args.jobs or batch.default_workers()
@@ -558,6 +558,8 @@ def run_grade_all(args: argparse.Namespace) -> int:
         if args.due and not any(item.submitted_at for item in found):
             console.print("note: these submissions do not say when they were handed in: --due marks none late")
         plan = batch.plan(found, args.out, stamp, shard, args.regrade)
+        if plan.todo:
+            pages.load_plotting()
         part = f" (shard {args.shard}: {len(found) - plan.outside} of them)" if shard else ""
         console.print(f"{len(found)} submissions{part}: {plan.current} already graded, {len(plan.todo)} to grade")
         stopped = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from html import escape
 from pathlib import Path
 
@@ -91,5 +92,7 @@ def write_feedback(records: list[dict], out: Path, title: str = "") -> Path:
         with contextlib.suppress(OSError, UnicodeDecodeError):
             if stamp in path.read_text(encoding="utf-8"):
                 continue
-        path.write_text(page(record, title).replace("<head>", f"<head>{stamp}", 1), encoding="utf-8")
+        partial = path.with_suffix(".html.partial")  # whole pages or none, even when stopped halfway
+        partial.write_text(page(record, title).replace("<head>", f"<head>{stamp}", 1), encoding="utf-8")
+        os.replace(partial, path)
     return folder

@@ -91,6 +91,13 @@ def svg(figure: Figure) -> str:
     return text[text.index("<svg") :]
 
 
+def load_plotting() -> None:
+    """Import the plotting library now: a command that draws while a Ctrl-C may come (``grade-all``
+    draws as results arrive) must not be interrupted halfway through importing it."""
+    import matplotlib.backends.backend_svg
+    import matplotlib.figure  # noqa: F401
+
+
 def new_figure(width: float = 6.0, height: float = 3.2, fixed_margins: bool = False) -> Figure:
     """A white figure laid out by matplotlib, or with fixed margins (a third of the cost, for a plot per page)."""
     # Imported here: every other command (``grade`` in a student's folder too) starts without matplotlib.

@@ -169,4 +169,5 @@ def serve(
     finally:
         shutil.rmtree(plugin.workdir, ignore_errors=True)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
-        connection.send({"fatal": f"the tests of {assignment.id} could not run ({code!r})"})
+        with contextlib.suppress(OSError):  # the batch may have gone already (stopped with Ctrl-C)
+            connection.send({"fatal": f"the tests of {assignment.id} could not run ({code!r})"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import zipfile
@@ -29,6 +30,12 @@ with open(sys.argv[1], "w") as report:
     json.dump({"read": int(io["rchar"]), "peak": peak}, report)
 sys.exit(code)
 """
+
+
+def interruptible() -> None:
+    """In a child about to run a command: Ctrl-C interrupts it, as in a terminal, even where the tests
+    themselves were started with SIGINT ignored (as a shell starts a background job)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_cli(

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import A01, REFERENCE_01, ROOT, STUB_01, run_cli
+from conftest import A01, REFERENCE_01, ROOT, STUB_01, interruptible, run_cli
 
 from autograder import bank, course, layouts
 from autograder.grading import grade
@@ -155,7 +155,9 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_goes_on(tmp_path):
         shutil.copy(REFERENCE_01, submissions / f"{name}.py")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "autograder", "grade-all", A01, str(submissions), "--out", str(out), "--jobs", "1"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=interruptible
+    )
     deadline = time.monotonic() + 300
     while not list((out / "results").glob("*.json")) and time.monotonic() < deadline:
         time.sleep(0.2)

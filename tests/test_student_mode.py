@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import A01, REFERENCE_01
+from conftest import A01, REFERENCE_01, interruptible
 
 
 @pytest.fixture
@@ -91,7 +91,12 @@ def test_ctrl_c_in_a_hanging_task_never_reports_a_pass(folder):
     hang = f"    open({str(started)!r}, 'w').close()\n    while True:\n        pass\n"
     write_reference_with(folder, "    return w * x + b\n", hang)  # model, the first task
     run = subprocess.Popen(
-        [sys.executable, "-m", "pytest"], cwd=folder, stdout=subprocess.PIPE, text=True, env=student_env()
+        [sys.executable, "-m", "pytest"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=student_env(),
+        preexec_fn=interruptible,
     )
     deadline = time.monotonic() + 60
     while not started.exists() and time.monotonic() < deadline:

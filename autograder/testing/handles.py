@@ -282,7 +282,10 @@ class SandboxRunner:
         if self._verdict is not None:
             verdict = self._verdict
             raise SubmissionError(verdict.kind, verdict.name, message=verdict.message, function=verdict.name)
-        limit = min(timeout, left, self._limits.retry_seconds if name in self._timed_out else timeout)
+        limit = min(timeout, left)
+        shortened = name in self._timed_out and self._limits.retry_seconds < limit
+        if shortened:
+            limit = self._limits.retry_seconds
         started = time.monotonic()
         try:
             return self._call(kind, name, args, kwargs, seed, limit, left)
@@ -297,7 +300,7 @@ class SandboxRunner:
                 self._verdict = self._out_of_time(spent)
             if self._verdict is not None:
                 raise self._verdict from None
-            if name in self._timed_out:
+            if shortened:
                 error.message += ", as it had timed out in an earlier test"
             self._timed_out.add(name)
             raise
