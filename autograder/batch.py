@@ -33,8 +33,10 @@ the roster and ``--due`` of this run.
 
 Warm workers
 ------------
-Each worker is a process that imports torch, the tests and the reference once and opens one
-pytest session, collected once. Its ``pytest_runtestloop`` takes submissions from the batch,
+Each worker is a grader the batch's zygote forks (``launcher.Zygote.start_grader``) once the
+zygote has imported torch and the assignment's preloads, so every worker and sandbox shares
+those pages; it imports the tests and the reference once and opens one pytest session,
+collected once. Its ``pytest_runtestloop`` takes submissions from the batch,
 one at a time: it points the plugin's ``submission`` handle at a fresh sandbox of the new
 submission, runs every collected item with ``runtestprotocol`` (the last with no next item,
 so every fixture, the session's too, is torn down and rebuilt for the next submission: nothing
@@ -65,6 +67,7 @@ from autograder.course import Assignment
 from autograder.errors import GradingError
 from autograder.layouts import Found
 from autograder.results import GradingResult, TaskResult, TestResult
+from autograder.sandbox import launcher
 
 FORMAT = 1
 RESULTS = "results"
@@ -314,7 +317,6 @@ class WorkerPool:
     ) -> None:
         self.assignment, self.count, self.max_call_seconds = assignment, count, max_call_seconds
         self.allow_unisolated, self.note, self.noted = allow_unisolated, note or print_note, set[str]()
-        self.context = multiprocessing.get_context("spawn")
         self.workers: list[Worker] = []
 
     def __enter__(self) -> WorkerPool:
@@ -326,14 +328,19 @@ class WorkerPool:
             worker.stop(at_once=kind is not None)
 
     def _start(self) -> Worker:
-        ours, theirs = self.context.Pipe()
-        process = self.context.Process(
-            target=worker_main,
-            args=(str(self.assignment.public_dir), self.max_call_seconds, self.allow_unisolated, theirs),
-            daemon=True,
-        )
-        process.start()
-        theirs.close()
+        ours, theirs = multiprocessing.Pipe()
+        zygote = launcher.shared_zygote()
+        if not zygote.ready():
+            raise BatchError("the grader could not start its sandboxes (see the error above): nothing was graded")
+        try:
+            process = zygote.start_grader(
+                "autograder.batch:worker_main",
+                [str(self.assignment.public_dir), self.max_call_seconds, self.allow_unisolated],
+                [*_streams(), theirs.fileno()],
+                (*CLASS_PRELOAD, *self.assignment.sandbox_preload),
+            )
+        finally:
+            theirs.close()
         return Worker(process, ours)
 
     def grade(self, queue: list[tuple[Path, T]]) -> Iterator[tuple[T, dict]]:
@@ -385,8 +392,13 @@ class WorkerPool:
         self.workers[self.workers.index(worker)] = self._start()
 
 
+def _streams() -> list[int]:
+    """A worker's standard streams: no input, and this process's output for what escapes Python's."""
+    return [os.open(os.devnull, os.O_RDONLY), 1, 2]
+
+
 class Worker:
-    def __init__(self, process: multiprocessing.process.BaseProcess, connection: Connection) -> None:
+    def __init__(self, process: launcher.GraderProcess, connection: Connection) -> None:
         self.process, self.connection, self.ready = process, connection, False
 
     def send(self, job: dict) -> None:
@@ -415,12 +427,17 @@ class Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+        self.process.close()
 
 
-def worker_main(
-    public_dir: str, max_call_seconds: float | None, allow_unisolated: bool, connection: Connection
-) -> None:
+# What a submission may import on its own at a cost of seconds (``torch.optim``'s first step imports
+# ``torch._dynamo``): the batch's zygote loads it once for the whole class, not once per such submission.
+CLASS_PRELOAD = ("torch._dynamo",)
+
+
+def worker_main(public_dir: str, max_call_seconds: float | None, allow_unisolated: bool, connection_fd: int) -> None:
     """A warm worker: one pytest session that grades every submission it is sent."""
+    connection = Connection(connection_fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # unwinds, so the sandbox is killed
     from autograder import warm

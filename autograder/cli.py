@@ -12,7 +12,6 @@ import importlib.metadata
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -225,6 +224,7 @@ def add_sandbox_setup(commands: argparse._SubParsersAction, parents: argparse.Ar
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else [str(arg) for arg in argv]
     try:
         return args.run(args)
     except Exception as error:
@@ -263,24 +263,24 @@ def _assignment(args: argparse.Namespace, name: str) -> course.Assignment:
     return course.load(name, _root(args))
 
 
-def _start_sandboxes() -> Callable[[], None]:
-    """Start the zygote that forks sandboxes, so that its import of torch overlaps the grader's.
+def _graded_elsewhere(args: argparse.Namespace, preload: tuple[str, ...] = ()) -> int | None:
+    """Run this command in a grader forked from the zygote, which has imported torch once for the
+    grader and its sandboxes, and return its exit status; None in that grader.
 
-    Returns a check to call once the grader is imported: it waits for the zygote and raises
-    :class:`GraderFailure` if it could not start, so that no submission is graded on a broken grader.
+    Raises :class:`GraderFailure` if the zygote could not start, so that no submission is
+    graded on a broken grader.
     """
-    from autograder.sandbox.launcher import shared_zygote
+    from autograder.sandbox import launcher
 
-    zygote = shared_zygote()
-
-    def check() -> None:
-        if not zygote.ready():
-            raise GraderFailure(
-                "the grader could not start its sandboxes (see the error above): nothing was graded, "
-                "and this is not the submission's fault"
-            )
-
-    return check
+    if launcher.is_grader():
+        return None
+    zygote = launcher.shared_zygote()
+    if not zygote.ready():
+        raise GraderFailure(
+            "the grader could not start its sandboxes (see the error above): nothing was graded, "
+            "and this is not the submission's fault"
+        )
+    return launcher.run_as_grader(zygote, args.argv, preload)
 
 
 def run_grade(args: argparse.Namespace) -> int:
@@ -298,11 +298,11 @@ def run_grade(args: argparse.Namespace) -> int:
         if args.gradescope:  # the student sees why nothing was graded
             reports.write_json(reports.gradescope_error(str(error)), args.gradescope)
         raise
-    sandboxes_ready = _start_sandboxes()
+    if (code := _graded_elsewhere(args, assignment.sandbox_preload)) is not None:
+        return code
     from autograder.grading import grade
     from autograder.sandbox.client import Limits
 
-    sandboxes_ready()
     limits = Limits(budget_seconds=args.budget_seconds) if args.budget_seconds else Limits()
     result = grade(assignment, path, limits, args.max_call_seconds, args.allow_unisolated)
     others = submission.modules_in(path, assignment.module) if path.is_dir() else 0
@@ -333,11 +333,10 @@ def _append(path: str | None, text: str) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     chosen = course.all_assignments(_root(args))
-    sandboxes_ready = _start_sandboxes()
+    if (code := _graded_elsewhere(args)) is not None:
+        return code
     from autograder import bank, reports
     from autograder.grading import grade
-
-    sandboxes_ready()
 
     for assignment in chosen:
         console.rule(f"[bold]{assignment.id}[/]: {escape(assignment.title)}")

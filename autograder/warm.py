@@ -34,12 +34,7 @@ from autograder.grading import (
 )
 from autograder.results import GradingResult, TaskResult
 from autograder.sandbox.client import Limits, SubmissionError
-from autograder.sandbox.launcher import shared_zygote
 from autograder.testing.handles import LocalRunner, SandboxRunner, Submission
-
-# What a submission may import on its own at a cost of seconds (``torch.optim``'s first step imports
-# ``torch._dynamo``): a worker's zygote loads it once for the whole class, not once per such submission.
-CLASS_PRELOAD = ("torch._dynamo",)
 
 
 class Timings:
@@ -151,7 +146,6 @@ def serve(
     """Load the assignment, collect its tests once, and grade until the connection closes.
 
     Where the sandbox cannot be isolated, hidden tests are refused unless ``allow_unisolated``."""
-    shared_zygote()  # it imports torch while this process collects the tests
     assignment = course.load(str(public_dir))
     try:
         notice = prepare_grader(assignment, allow_unisolated)
@@ -160,7 +154,6 @@ def serve(
         return
     if notice:
         connection.send({"note": notice})
-    shared_zygote().preload(CLASS_PRELOAD)
     plugin = WarmGrader(assignment, max_call_seconds, connection)
     paths = [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests]
     args = [*UNREAD_PLUGINS, "--noconftest", "--import-mode=importlib", "-c", os.devnull]

@@ -299,3 +299,45 @@ def test_answers_made_to_break_the_graders_own_code_are_graded(tmp_path):
     assert any("code built at run time" in message for message in messages(result, "grad_fn"))
     assert json.loads(gradescope.read_text())["score"] == result["score"]
     assert not any("unhashable" in note for note in result["notes"])
+
+
+HOLDS_NOTHING_OF_THE_ZYGOTE = """
+import os as _os
+import stat as _stat
+
+
+def _descriptors():
+    kinds = []
+    for name in _os.listdir("/proc/self/fd"):
+        try:
+            mode = _os.fstat(int(name)).st_mode
+            kinds.append("socket" if _stat.S_ISSOCK(mode) else "pipe" if _stat.S_ISFIFO(mode) else "file")
+        except OSError:
+            pass
+    return kinds
+
+
+_HELD = _descriptors()
+_model = model
+
+
+def model(x, w, b):  # right only where the sandbox holds its own channel and nothing else to talk on
+    return _model(x, w, b) if _HELD.count("socket") == 1 and "pipe" not in _HELD else x
+"""
+
+
+def test_a_sandbox_holds_no_descriptor_of_the_zygote_or_of_other_graders(tmp_path):
+    """The zygote forks graders and sandboxes: a sandbox that kept one of its connections could ask
+    it for a grader, or answer a grader as the zygote; one that kept a grader's status pipe could
+    forge its exit. Graded alone and in a batch of two workers (whose zygote holds both)."""
+    submission = with_changes(tmp_path, HOLDS_NOTHING_OF_THE_ZYGOTE)
+    assert task_scores(grade_json(submission, tmp_path))["model"] == (3, 3)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        shutil.copy(submission, folder / f"{name}.py")
+    done = run_cli("grade-all", A01, folder, "--out", tmp_path / "out", "--jobs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("a", "b", "c"):
+        result = json.loads((tmp_path / "out" / "results" / f"{name}.json").read_text())["result"]
+        assert task_scores(result)["model"] == (3, 3), name
