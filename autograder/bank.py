@@ -212,7 +212,8 @@ class Explainer:
     def _candidates(self, task: str, failed: set[str], messages: str) -> list[Entry]:
         """Mistakes that break ``task`` and nothing that passed, and whose symptom (if declared) showed.
 
-        The task's own mistakes come before upstream ones, and those whose symptom showed first.
+        The task's own mistakes come before upstream ones, and among them those whose symptom
+        showed, the most specific (the longest) first: the surest evidence is tried first.
         """
         fitting = [
             entry
@@ -222,7 +223,7 @@ class Explainer:
             and entry.symptom in messages
             and not caught_by_rule(self.assignment, entry)
         ]
-        return sorted(fitting, key=lambda entry: (entry.loses[0] != task, not entry.symptom))
+        return sorted(fitting, key=lambda entry: (entry.loses[0] != task, -len(entry.symptom)))
 
     def _reproduces(self, entry: Entry, calls: list[context.Call], budget: dict[str, int]) -> bool | None:
         """Whether ``entry`` gives what the submission gave on every call; None when the budget runs out."""

@@ -2,7 +2,9 @@
 
 Builds COUNT submissions (the reference, the bank's correct variants and its known mistakes, in
 turn), grades them with ``grade-all --jobs JOBS`` and prints: the wall time; the peak memory of
-the whole batch and of each worker (grader, zygote and sandbox together, by proportional set size); per-submission
+the whole batch and per worker (by proportional set size: the batch less its parent process,
+over JOBS; the workers and their sandboxes are forked from one zygote, whose pages they share,
+so a worker is its grader, its sandbox and its share of the zygote); per-submission
 medians and where a worker's time goes (sandbox start, calls, checks, hints); and the time of
 SAMPLE sequential ``autograder grade`` runs, extrapolated to COUNT, with the ratio.
 
@@ -68,18 +70,17 @@ def descendants(pid: int, tree: dict[int, list[int]]) -> list[int]:
 
 
 class MemoryWatch(threading.Thread):
-    """Samples the memory of a command's processes: in total, and per worker subtree."""
+    """Samples the memory of a command's processes: in total, and per worker."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, jobs: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.total, self.per_worker, self.done = pid, 0, 0, False
+        self.pid, self.jobs, self.total, self.per_worker, self.done = pid, jobs, 0, 0.0, False
 
     def run(self) -> None:
         while not self.done:
-            tree = process_tree()
-            self.total = max(self.total, sum(memory(p) for p in descendants(self.pid, tree)))
-            for worker in tree.get(self.pid, []):
-                self.per_worker = max(self.per_worker, sum(memory(p) for p in descendants(worker, tree)))
+            total = sum(memory(p) for p in descendants(self.pid, process_tree()))
+            self.total = max(self.total, total)
+            self.per_worker = max(self.per_worker, (total - memory(self.pid)) / self.jobs)
             time.sleep(0.2)
 
 
@@ -87,7 +88,7 @@ def grade_all(assignment: str, submissions: Path, out: Path, jobs: int) -> tuple
     command = [sys.executable, "-m", "autograder", "grade-all", assignment, str(submissions), "--out", str(out)]
     started = time.perf_counter()
     process = subprocess.Popen([*command, "--jobs", str(jobs)], stdout=subprocess.DEVNULL)
-    watch = MemoryWatch(process.pid)
+    watch = MemoryWatch(process.pid, jobs)
     watch.start()
     if process.wait() != 0:
         raise SystemExit("grade-all failed")

@@ -138,6 +138,27 @@ def expect_batches(batches, n, epochs, batch_size):
     return [batches[e * per_epoch : (e + 1) * per_epoch] for e in range(epochs)]
 
 
+# The least a cross-entropy over 10 classes can be when it is given probabilities instead of logits:
+# -log(e / (e + 9)), reached by a one-hot input.
+PROBABILITIES_FLOOR = 1.4612
+
+
+def how_the_loss_went(history):
+    """What the shape of a run's loss history says about the training, for a run whose weights are wrong."""
+    first, last, lowest = history[0], history[-1], min(history)
+    if last > 0.98 * first:
+        return f": the loss barely fell ({first:.3f} to {last:.3f} over {len(history)} epochs)"
+    rises = [epoch for epoch in range(1, len(history)) if history[epoch] > 1.1 * min(history[:epoch])]
+    if rises:
+        return f": the loss rose again after falling (epoch {rises[0] + 1})"
+    if lowest >= PROBABILITIES_FLOOR:
+        return (
+            f": the loss never fell below {PROBABILITIES_FLOOR}, the least a cross-entropy of 10 classes "
+            "can be when it is given probabilities"
+        )
+    return ""
+
+
 def expect_fit(submission, trusted, split, layer_sizes, epochs, lr, batch_size, seed, threshold):
     """Trains a network of MultiLayerNet's architecture with the submission's ``fit`` and judges
     the run in the test: its batches, its loss history and trained weights against the trusted
@@ -155,6 +176,16 @@ def expect_fit(submission, trusted, split, layer_sizes, epochs, lr, batch_size, 
     with mock.patch.object(trusted, "DataLoader", lambda *args, **kwargs: loader), probing.one_thread():
         expected = trusted.fit(replay, X_train, y_train, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
     record_losses(history, expected)
+    try:
+        trained = probing.load(probing.network(layers), first["weights"])
+    except (TypeError, ValueError, AttributeError):
+        fail("fit should train the network it is given, in place")
+    replayed = probing.weights(replay)
+    if not all(torch.allclose(w, e, rtol=1e-2, atol=1e-3) for w, e in zip(first["weights"], replayed, strict=True)):
+        fail(
+            "fit's trained weights are not those of minibatch Adam on the cross-entropy from the given network"
+            + how_the_loss_went(history)
+        )
     expect_close(
         torch.tensor(history, dtype=torch.float64),
         torch.tensor(expected, dtype=torch.float64),
@@ -162,13 +193,6 @@ def expect_fit(submission, trusted, split, layer_sizes, epochs, lr, batch_size, 
         atol=1e-5,
         what="fit's history (per-epoch plain means of the batch losses)",
     )
-    try:
-        trained = probing.load(probing.network(layers), first["weights"])
-    except (TypeError, ValueError, AttributeError):
-        fail("fit should train the network it is given, in place")
-    replayed = probing.weights(replay)
-    if not all(torch.allclose(w, e, rtol=1e-2, atol=1e-3) for w, e in zip(first["weights"], replayed, strict=True)):
-        fail("fit's trained weights are not those of minibatch Adam on the cross-entropy from the given network")
     repeated = second["batches"]
     if (
         list(second["history"]) != history[:2]
