@@ -135,6 +135,8 @@ def run_tests(plugin: AutograderPlugin, paths: list[Path], rootdir: Path, *optio
     output = io.StringIO()
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         code = pytest.main([*args, "--rootdir", str(rootdir), *map(str, paths)], plugins=[plugin, *helpers])
+    if code == pytest.ExitCode.INTERRUPTED:  # pytest caught a Ctrl-C: it is the command's to end on
+        raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GradingError(f"the tests of {plugin.assignment.id} could not run: {_why(output.getvalue(), paths)}")
 

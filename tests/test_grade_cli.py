@@ -1,10 +1,27 @@
 """`autograder grade` as users run it: outcomes, outputs, formats and clear errors."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import zipfile
+from pathlib import Path
 
 import nbformat
-from conftest import A01, REFERENCE_01, ROOT, STUB_01, grade_json, messages, run_cli, task_scores, with_changes
+from conftest import (
+    A01,
+    REFERENCE_01,
+    ROOT,
+    STUB_01,
+    grade_json,
+    interruptible,
+    messages,
+    run_cli,
+    task_scores,
+    with_changes,
+)
 
 from autograder import bank, course
 
@@ -188,3 +205,38 @@ def test_a_notebook_cell_that_fails_is_reported_by_cell_and_line(tmp_path, refer
     result = grade_json(path, tmp_path)
     assert result["score"] == reference_result["score"]  # the other cells still ran
     assert any("NameError" in note and "line 2 of cell 4" in note for note in result["notes"])
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def test_ctrl_c_ends_the_grading_and_everything_it_started(tmp_path):
+    """The command passes a Ctrl-C to its grader (which the zygote forked) and ends as interrupted;
+    the zygote, the grader and the sandbox end, and no sandbox folder is left."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    looping = with_changes(tmp_path, "def model(x, w, b):\n    while True:\n        pass\n")
+    command = [sys.executable, "-m", "autograder", "grade", A01, str(looping)]
+    environment = {**os.environ, "TMPDIR": str(temp)}
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, preexec_fn=interruptible, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(temp.glob("autograder-sandbox-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    zygotes = children_of(process.pid)
+    assert zygotes and any(temp.glob("autograder-sandbox-*")), "the grading did not start"
+    time.sleep(1)  # inside the looping call
+    process.send_signal(signal.SIGINT)
+    assert process.wait(30) == -signal.SIGINT
+    assert b"Traceback" not in process.stderr.read()
+
+    def left() -> list:
+        return [pid for pid in zygotes if Path(f"/proc/{pid}").exists()] + list(temp.iterdir())
+
+    deadline = time.monotonic() + 10
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert left() == []

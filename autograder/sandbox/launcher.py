@@ -171,15 +171,16 @@ class GraderProcess:
 
     @property
     def sentinel(self) -> int:
-        """Readable once the grader has ended (the zygote writes its wait status, or has ended too)."""
-        return self._status_fd
+        """Readable once the grader has ended (a pidfd)."""
+        return self._pidfd
 
     def join(self, timeout: float | None = None) -> None:
-        if self._status is None and select.select([self._status_fd], [], [], timeout)[0]:
+        """Wait for the grader to end (at most ``timeout`` seconds), then for the status the zygote reports."""
+        if self._status is None and select.select([self._pidfd], [], [], timeout)[0]:
             data = b""
             while chunk := os.read(self._status_fd, 64):
                 data += chunk
-            self._status = int(data) if data.isdigit() else 1 << 8  # an untold end is a failure
+            self._status = int(data) if data.isdigit() else 1 << 8  # the zygote ended first: a failure
 
     def is_alive(self) -> bool:
         self.join(0)
