@@ -211,6 +211,9 @@ class GraderProcess:
 def run_as_grader(zygote: Zygote, argv: list[str], preload: tuple[str, ...] = ()) -> int:
     """Run ``autograder ARGV`` in a grader the zygote forks, passing it the signals this process
     gets; returns its exit status, or ends this process by the signal that ended it."""
+    from autograder.sandbox import isolation  # the standard library's ctypes only
+
+    isolation.make_undumpable()  # this process holds the environment too: kept out of others' reach, as the grader
     grader = zygote.start_grader("autograder.cli:main", [argv], [_stream(fd) for fd in (0, 1, 2)], preload)
     handlers = {
         number: signal.signal(number, lambda received, _: grader.send_signal(received))
