@@ -258,12 +258,14 @@ def grade_all(
     progress: Callable[[dict], None],
     allow_unisolated: bool = False,
     note: Callable[[str], None] | None = None,
+    hidden: tuple[Path, ...] = (),
 ) -> None:
     """Grade ``todo`` on ``jobs`` warm workers, writing each result as it comes.
 
     Where the sandbox cannot be isolated, hidden tests are refused (a :class:`BatchError`) unless
     ``allow_unisolated``; then ``note`` gets the one-line notice, once (by default it goes to
-    stderr, as ``grade`` says it)."""
+    stderr, as ``grade`` says it). No sandbox sees ``out`` or the folders ``hidden`` names (where
+    the class's submissions are): one student's code cannot read another's, nor their results."""
     refused = [(item, sha) for item, sha in todo if item.problem]
     for item, sha in refused:
         record = new_record(item, assignment, stamp, sha, {"error": item.problem})
@@ -273,7 +275,7 @@ def grade_all(
     if not queue:
         return
     count, max_call_seconds = min(jobs, len(queue)), stamp.options.get("max_call_seconds")
-    with WorkerPool(assignment, count, max_call_seconds, allow_unisolated, note) as pool:
+    with WorkerPool(assignment, count, max_call_seconds, allow_unisolated, note, (out, *hidden)) as pool:
         for (item, sha), outcome in pool.grade([(item.path, (item, sha)) for item, sha in queue]):
             record = new_record(item, assignment, stamp, sha, outcome)
             write_record(out, record)
@@ -314,8 +316,10 @@ class WorkerPool:
         max_call_seconds: float | None,
         allow_unisolated: bool = False,
         note: Callable[[str], None] | None = None,
+        hidden: tuple[Path, ...] = (),
     ) -> None:
         self.assignment, self.count, self.max_call_seconds = assignment, count, max_call_seconds
+        self.hidden = [str(folder) for folder in hidden]
         self.allow_unisolated, self.note, self.noted = allow_unisolated, note or print_note, set[str]()
         self.workers: list[Worker] = []
 
@@ -335,7 +339,7 @@ class WorkerPool:
         try:
             process = zygote.start_grader(
                 "autograder.batch:worker_main",
-                [str(self.assignment.public_dir), self.max_call_seconds, self.allow_unisolated],
+                [str(self.assignment.public_dir), self.max_call_seconds, self.allow_unisolated, self.hidden],
                 [*_streams(), theirs.fileno()],
                 (*CLASS_PRELOAD, *self.assignment.sandbox_preload),
             )
@@ -435,8 +439,10 @@ class Worker:
 CLASS_PRELOAD = ("torch._dynamo",)
 
 
-def worker_main(public_dir: str, max_call_seconds: float | None, allow_unisolated: bool, connection_fd: int) -> None:
-    """A warm worker: one pytest session that grades every submission it is sent."""
+def worker_main(
+    public_dir: str, max_call_seconds: float | None, allow_unisolated: bool, hidden: list[str], connection_fd: int
+) -> None:
+    """A warm worker: one pytest session that grades every submission it is sent; no sandbox sees ``hidden``."""
     connection = Connection(connection_fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # unwinds, so the sandbox is killed
@@ -444,6 +450,6 @@ def worker_main(public_dir: str, max_call_seconds: float | None, allow_unisolate
 
     try:
         with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
-            warm.serve(Path(public_dir), max_call_seconds, connection, allow_unisolated)
+            warm.serve(Path(public_dir), max_call_seconds, connection, allow_unisolated, tuple(map(Path, hidden)))
     finally:  # leaving already: a terminate now just ends the process, never inside its exit handlers
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -539,7 +539,7 @@ def run_grade_all(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
-    from autograder import batch, feedback, gradebook, layouts, pages
+    from autograder import batch, feedback, gradebook, layouts, pages, submission
 
     assignment = _assignment(args, args.assignment)
     args.jobs = args.jobs or batch.default_workers()
@@ -587,6 +587,7 @@ def run_grade_all(args: argparse.Namespace) -> int:
                     args.jobs,
                     lambda record: graded(record, bar),
                     args.allow_unisolated,
+                    hidden=(submission.around(args.submissions),),
                 )
             except KeyboardInterrupt:
                 stopped = True

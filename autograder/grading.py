@@ -186,7 +186,9 @@ def grade(
     with tempfile.TemporaryDirectory(prefix="autograder-") as folder, private_bytecode_cache():
         module_file = Path(folder) / f"{assignment.module}.py"
         module_file.write_text(loaded.source)
-        runner = SandboxRunner(module_file, *sandbox_settings(assignment, limits or Limits()))
+        runner = SandboxRunner(
+            module_file, *sandbox_settings(assignment, limits or Limits(), (submission.around(path),))
+        )
         try:
             plugin = GraderPlugin(assignment, submission_handle(loaded, runner), max_call_seconds)
             run_tests(plugin, [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests], folder)
@@ -216,11 +218,14 @@ def prepare_grader(assignment: Assignment, allow_unisolated: bool) -> str:
     return notice
 
 
-def sandbox_settings(assignment: Assignment, limits: Limits) -> tuple:
-    """The arguments after the module file of a :class:`SandboxRunner` for ``assignment``."""
-    hidden = (assignment.public_dir.parents[1], assignment.public_dir, assignment.solution_dir)
-    folders = tuple(folder for folder in hidden if folder is not None)
-    return assignment.probes_file, limits, assignment.sandbox_preload, folders
+def sandbox_settings(assignment: Assignment, limits: Limits, hidden: tuple[Path, ...] = ()) -> tuple:
+    """The arguments after the module file of a :class:`SandboxRunner` for ``assignment``.
+
+    The sandbox sees none of the course, nor the folders ``hidden`` names: where the submission
+    came from (a class's other submissions may lie beside it) and where results are written."""
+    course = (assignment.public_dir.parents[1], assignment.public_dir, assignment.solution_dir)
+    folders = [Path(os.path.abspath(folder)) for folder in (*course, *hidden) if folder is not None]
+    return assignment.probes_file, limits, assignment.sandbox_preload, tuple(f for f in folders if f != f.parent)
 
 
 def submission_handle(loaded: submission.LoadedSubmission, runner: SandboxRunner) -> Submission:

@@ -505,3 +505,9 @@ def failed_cells(loaded: LoadedSubmission, call: Callable[[str], object]) -> lis
         at = loaded.where(line) if type(line) is int and loaded.origin_of(line)[0] == cell else f"cell {cell}"
         notes.append(f"cell {cell} raised {kind} ({at}): the other cells still ran")
     return notes
+
+
+def around(path: Path) -> Path:
+    """The folder a submission's sandbox must not see: the submission's own, or the one it lies in
+    (a class's other submissions may lie beside it)."""
+    return path if path.is_dir() else path.parent

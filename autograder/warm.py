@@ -72,9 +72,11 @@ class TimedRunner(SandboxRunner):
 class WarmGrader(GraderPlugin):
     """The grader's plugin, whose test loop grades each submission sent on ``connection``."""
 
-    def __init__(self, assignment: Assignment, max_call_seconds: float | None, connection: Connection) -> None:
+    def __init__(
+        self, assignment: Assignment, max_call_seconds: float | None, connection: Connection, hidden: tuple[Path, ...]
+    ) -> None:
         super().__init__(assignment, Submission("", LocalRunner(None, None)), max_call_seconds)
-        self.connection = connection
+        self.connection, self.hidden = connection, hidden
         self.timings = Timings()
         self.workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
 
@@ -111,7 +113,8 @@ class WarmGrader(GraderPlugin):
         self.timings.add("load", started)
         module_file = self.workdir / f"{self.assignment.module}.py"
         module_file.write_text(loaded.source)
-        runner = TimedRunner(self.timings, module_file, *sandbox_settings(self.assignment, Limits()))
+        hidden = (*self.hidden, submission.around(path))
+        runner = TimedRunner(self.timings, module_file, *sandbox_settings(self.assignment, Limits(), hidden))
         self.tasks = {name: TaskResult(name) for name in self.assignment.task_names}
         self.failures = []
         tests_started = time.perf_counter()
@@ -141,11 +144,16 @@ class WarmGrader(GraderPlugin):
 
 
 def serve(
-    public_dir: Path, max_call_seconds: float | None, connection: Connection, allow_unisolated: bool = False
+    public_dir: Path,
+    max_call_seconds: float | None,
+    connection: Connection,
+    allow_unisolated: bool = False,
+    hidden: tuple[Path, ...] = (),
 ) -> None:
     """Load the assignment, collect its tests once, and grade until the connection closes.
 
-    Where the sandbox cannot be isolated, hidden tests are refused unless ``allow_unisolated``."""
+    Where the sandbox cannot be isolated, hidden tests are refused unless ``allow_unisolated``.
+    No sandbox sees the folders ``hidden`` names (the class's submissions, its results)."""
     assignment = course.load(str(public_dir))
     try:
         notice = prepare_grader(assignment, allow_unisolated)
@@ -154,7 +162,7 @@ def serve(
         return
     if notice:
         connection.send({"note": notice})
-    plugin = WarmGrader(assignment, max_call_seconds, connection)
+    plugin = WarmGrader(assignment, max_call_seconds, connection, hidden)
     paths = [assignment.manifest_file, *assignment.public_tests, *assignment.hidden_tests]
     args = [*UNREAD_PLUGINS, "--noconftest", "--import-mode=importlib", "-c", os.devnull]
     try:

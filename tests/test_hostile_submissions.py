@@ -341,3 +341,49 @@ def test_a_sandbox_holds_no_descriptor_of_the_zygote_or_of_other_graders(tmp_pat
     for name in ("a", "b", "c"):
         result = json.loads((tmp_path / "out" / "results" / f"{name}.json").read_text())["result"]
         assert task_scores(result)["model"] == (3, 3), name
+
+
+READS_A_CLASSMATE = """
+import glob as _glob
+
+_model = model
+_SEEN = [path for pattern in {patterns!r} for path in _glob.glob(pattern) if open(path).read()]
+
+
+def model(x, w, b):  # right only where it could read a classmate's submission or result
+    return _model(x, w, b) if _SEEN else x
+"""
+
+
+def test_in_a_class_no_submission_can_read_another_or_its_result():
+    """A submission could hand in a classmate's code as its own, by reading it from the export
+    being graded or from the results already written; neither is visible from a sandbox. The class
+    lies outside the temporary folders (always hidden), readable by all, as an export unpacked
+    under the usual umask is."""
+    place = Path(tempfile.mkdtemp(prefix="autograder-test-class-", dir=ROOT.parent))
+    place.chmod(0o755)
+    try:
+        read_classmates(place)
+    finally:
+        shutil.rmtree(place)
+
+
+def read_classmates(place: Path) -> None:
+    export, out = place / "export", place / "out"
+    (export / "alice").mkdir(parents=True)
+    shutil.copy(REFERENCE_01, export / "alice" / "gradient_descent.py")
+    first = run_cli("grade-all", A01, export, "--out", out)
+    assert first.returncode == 0, first.stdout + first.stderr
+    patterns = [str(export / "alice" / "*.py"), str(out / "results" / "*.json")]
+    assert all(__import__("glob").glob(pattern) for pattern in patterns)  # both there, and readable to others
+    (export / "mallory").mkdir()
+    with_changes(export / "mallory", READS_A_CLASSMATE.format(patterns=patterns))
+    again = run_cli("grade-all", A01, export, "--out", out)
+    assert again.returncode == 0, again.stdout + again.stderr
+    mallory = json.loads((out / "results" / "mallory.json").read_text())["result"]
+    assert task_scores(mallory)["model"] == (0, 3)
+    beside = place / "beside"  # graded alone: what lies in the submission's own folder is hidden too
+    beside.mkdir()
+    shutil.copy(REFERENCE_01, beside / "classmate.py")
+    submission = with_changes(beside, READS_A_CLASSMATE.format(patterns=[str(beside / "classmate.py")]))
+    assert task_scores(grade_json(submission, place))["model"] == (0, 3)
