@@ -56,9 +56,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 DYNAMIC_NAMES = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "breakpoint"}
+# Modules and names that run code they are given (a string, a file written at run time, a pickle) or
+# find objects by names computed at run time; a library's private names (a part starting with "_") too.
 DYNAMIC_MODULES = {
     *("importlib", "builtins", "ctypes", "cffi", "inspect", "gc", "types", "runpy", "code", "codeop"),
     *("pkgutil", "pickle", "marshal", "copyreg", "dill", "cloudpickle", "subprocess", "multiprocessing", "pty"),
+    *("imp", "zipimport", "pydoc", "doctest", "timeit", "profile", "cProfile", "pdb", "bdb", "trace", "site"),
+    *("shelve", "logging.config", "unittest.mock", "typing.get_type_hints", "typing.ForwardRef", "string.Formatter"),
+    *("sys.path", "sys.meta_path", "sys.path_hooks", "sys.path_importer_cache", "asyncio.subprocess"),
+    *("asyncio.create_subprocess_exec", "asyncio.create_subprocess_shell"),
     *("torch.jit", "torch.fx", "torch.export", "torch.package", "torch.hub", "torch.library", "torch.ops"),
     *("torch.multiprocessing",),
     *("torch.utils.cpp_extension", "torch.load", "sys.modules", "numpy.load"),
@@ -836,7 +842,7 @@ def _dynamic_module(dotted: str) -> str | None:
     parts = dotted.split(".")
     if parts[0] == ENGINE:
         return f"`{dotted}`, the grader's own code"
-    if any(part.startswith("_") and not part.startswith("__") for part in parts[1:]):
+    if any(part.startswith("_") and not part.startswith("__") for part in parts):
         return f"`{dotted}`, a library's internals"
     if parts[0] == "os" and len(parts) > 1 and parts[1].startswith(OS_PROCESS_CALLS):
         return f"`{dotted}`, which runs other programs"

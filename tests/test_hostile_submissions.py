@@ -387,3 +387,40 @@ def read_classmates(place: Path) -> None:
     shutil.copy(REFERENCE_01, beside / "classmate.py")
     submission = with_changes(beside, READS_A_CLASSMATE.format(patterns=[str(beside / "classmate.py")]))
     assert task_scores(grade_json(submission, place))["model"] == (0, 3)
+
+
+AUTOGRAD_HELPER = (
+    "import torch\n"
+    "def g(x, y, w, b):\n"
+    "    w, b = w.detach().requires_grad_(), b.detach().requires_grad_()\n"
+    "    return torch.stack(torch.autograd.grad(((w * x + b - y) ** 2).mean(), [w, b]))\n"
+)
+
+LOADED_WITH_IMP = f"""
+import imp as _imp
+import os as _os
+
+open("helper_code.py", "w").write({AUTOGRAD_HELPER!r})
+_helper = _imp.load_source("helper_code", _os.path.abspath("helper_code.py"))
+
+
+def grad_fn(x, y, y_hat, w, b):
+    return _helper.g(x, y, w, b)
+"""
+
+SHADOWS_THE_STANDARD_LIBRARY = f"""
+open("colorsys.py", "w").write({AUTOGRAD_HELPER!r})  # beside the module, where its folder was on sys.path
+import colorsys as _colorsys
+
+
+def grad_fn(x, y, y_hat, w, b):
+    return _colorsys.g(x, y, w, b)
+"""
+
+
+@pytest.mark.parametrize("evasion", [LOADED_WITH_IMP, SHADOWS_THE_STANDARD_LIBRARY], ids=["imp", "shadowing"])
+def test_code_written_at_run_time_and_imported_earns_nothing(tmp_path, evasion):
+    """grad_fn must not use autograd: code that does, written to a file at import and imported (by
+    ``imp``, or under a standard library module's name from the submission's own folder), is no way round."""
+    scores = task_scores(grade_json(with_changes(tmp_path, evasion), tmp_path))
+    assert scores["grad_fn"][0] == 0

@@ -272,6 +272,73 @@ AUTOGRAD_EVASIONS = {
         def grad_fn(x, y, y_hat, w, b):
             return torch.tensor([1.0], requires_grad=True)
         """,
+    "a module written at import and loaded with imp": """
+        import imp, os
+        open("helper.py", "w").write("import torch; g = lambda y, w: torch.autograd.grad(y.sum(), w)")
+        helper = imp.load_source("helper", os.path.abspath("helper.py"))
+        def grad_fn(x, y, y_hat, w, b):
+            return helper.g(y_hat, w)
+        """,
+    "a zip written at import and loaded with zipimport": """
+        import zipimport
+        def grad_fn(x, y, y_hat, w, b):
+            return zipimport.zipimporter("helper.zip").load_module("helper").g(y_hat, w)
+        """,
+    "a statement timed by timeit": """
+        from timeit import Timer
+        def grad_fn(x, y, y_hat, w, b):
+            Timer("out.append(torch.autograd.grad(y_hat.sum(), w))", globals=globals()).timeit(1)
+        """,
+    "docstring examples run by doctest": """
+        import doctest
+        def grad_fn(x, y, y_hat, w, b):
+            return doctest.run_docstring_examples(grad_fn, globals())
+        """,
+    "a string run by cProfile": """
+        import cProfile
+        def grad_fn(x, y, y_hat, w, b):
+            cProfile.run("result = go()")
+        """,
+    "an object found by name through pydoc": """
+        import pydoc
+        def grad_fn(x, y, y_hat, w, b):
+            return pydoc.locate("torch.autograd." + "grad")(y_hat.sum(), w)
+        """,
+    "an object found by name through mock": """
+        from unittest import mock
+        def grad_fn(x, y, y_hat, w, b):
+            with mock.patch("torch.Tensor.mean", side_effect=lambda *a: 0):
+                return y_hat
+        """,
+    "an attribute found by name through string.Formatter": """
+        import string, torch
+        def grad_fn(x, y, y_hat, w, b):
+            return string.Formatter().get_field("0.autograd.grad", [torch], {})[0](y_hat.sum(), w)
+        """,
+    "a string annotation evaluated by typing": """
+        import typing
+        def helper(a: "torch.autograd.grad(y_hat.sum(), w)"):
+            pass
+        def grad_fn(x, y, y_hat, w, b):
+            return typing.get_type_hints(helper, globals(), locals())["a"]
+        """,
+    "a folder put on the import path": """
+        import sys
+        sys.path.insert(0, ".")
+        import colorsys
+        def grad_fn(x, y, y_hat, w, b):
+            return colorsys.g(y_hat, w)
+        """,
+    "a private module of the standard library": """
+        import _imp
+        def grad_fn(x, y, y_hat, w, b):
+            return _imp
+        """,
+    "a frame's builtins": """
+        import sys
+        def grad_fn(x, y, y_hat, w, b):
+            return sys._getframe(0).f_builtins["ev" + "al"]("torch.autograd.grad(y_hat.sum(), w)")
+        """,
 }
 
 
@@ -282,6 +349,25 @@ def test_every_evasion_of_the_autograd_rule_breaks_it(source):
 
 CORRECT_01_STYLES = {
     "the reference": REFERENCE_01.read_text(),
+    "the standard library's harmless modules": """
+        import math, random, string, sys, time, typing, warnings
+        from typing import List, Tuple
+        import torch
+        def grad_fn(x, y, y_hat, w, b) -> torch.Tensor:
+            d = 2 * (y_hat - y)
+            return torch.stack([(d * x).mean(), d.mean()])
+        def training_loop(n_epochs, learning_rate, params, x, y) -> Tuple[torch.Tensor, List[float]]:
+            losses: typing.List[float] = []
+            started = time.perf_counter()
+            for _ in range(n_epochs):
+                y_hat = params[0] * x + params[1]
+                losses.append(float(((y_hat - y) ** 2).mean()))
+                params = params - learning_rate * grad_fn(x, y, y_hat, *params)
+            if not math.isfinite(losses[-1]):
+                warnings.warn("diverged" + string.punctuation[0])
+                print(random.random(), time.perf_counter() - started, file=sys.stderr)
+            return params, losses
+        """,
     "no_grad and a local named grad": """
         import torch
         def grad_fn(x, y, y_hat, w, b):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import os
 import resource
 import signal
@@ -134,7 +135,6 @@ def _confine(request: dict, output: int) -> None:
     isolation.new_session_keyring()
     os.chdir(workdir)
     os.environ.update(HOME=workdir, TMPDIR=workdir)
-    sys.path.insert(0, workdir)
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
 
@@ -157,13 +157,30 @@ def _import_submission(request: dict) -> tuple[ModuleType | None, ModuleType | N
     module_name = request["module"]
     module_file = os.path.join(request["workdir"], module_name + ".py")
     # The probes are imported first: a submission that rewrites probes.py at import changes nothing.
-    probes = importlib.import_module(PROBES_MODULE) if request.get("probes") else None
+    probes = (
+        _import_file(PROBES_MODULE, os.path.join(request["workdir"], "probes.py")) if request.get("probes") else None
+    )
     execution.seed_everything(0)
     try:
-        module = importlib.import_module(module_name)
+        module = _import_file(module_name, module_file)
     except (Exception, SystemExit) as error:
         return None, None, execution.describe_error(error, module_file)
     return module, probes, None
+
+
+def _import_file(name: str, path: str) -> ModuleType:
+    """Import the module at ``path`` as ``name``, with its folder kept off ``sys.path``: a file the
+    submission writes there at run time (``colorsys.py``, ``helper.py``) never stands in for a module
+    its code imports by name, so what the rules read is what runs."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
 
 
 def _serve(channel: socket.socket, module: ModuleType, probes: ModuleType | None) -> None:
