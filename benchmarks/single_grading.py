@@ -12,7 +12,9 @@ machine busy with other work slows each of them alike), prints one row:
   ``otter assign``) on the solution notebook Otter Assign writes, which holds the same
   definitions as the reference; ``x`` is otter / cold, the goal is at least 5. Otter runs
   offline here: ``otter run`` grades in this machine's Python (no Docker, no network) and the
-  export's tests run this engine in-process;
+  export's tests run this engine in-process; ``max x`` is otter / (torch + tests), the most any
+  grader could be faster than Otter while it runs the same tests in the same Python (so where it is
+  under 5, the goal of 5 is out of reach of any grader, and ``x`` is measured against that ceiling);
 - ``warm``: one more grading in this process, which has graded before (zygote and tests warm);
 - ``worst mistake``: the slowest grading, in this process, of a known mistake of the bank, and
   ``hints``, the share of that grading spent in the hint search (``GradingResult.hint_seconds``);
@@ -115,7 +117,8 @@ def fork_against_fresh(assignment: course.Assignment, runs: int) -> tuple[float,
 
 HEADER = (
     f"{'assignment':<20} {'cold':>6} {'tests':>6} {'torch':>6} {'ratio':>6} {'cpu':>5}"
-    f" {'otter':>6} {'x':>5} {'cpu x':>5} {'warm':>6}  {'worst mistake':<44} {'s':>5} {'hints':>6} {'all hints':>9}"
+    f" {'otter':>6} {'x':>5} {'max x':>5} {'cpu x':>5} {'warm':>6}  {'worst mistake':<44} {'s':>5} {'hints':>6}"
+    f" {'all hints':>9}"
 )
 
 
@@ -143,9 +146,10 @@ def row(assignment: course.Assignment, runs: int, otter: bool, with_bank: bool) 
     cells += f" {cold_cpu / statistics.median(cpu['tests']):5.2f}"
     if otter:
         by_otter = statistics.median(wall["otter"])
-        cells += f" {by_otter:6.2f} {by_otter / cold:5.1f} {statistics.median(cpu['otter']) / cold_cpu:5.1f}"
+        cells += f" {by_otter:6.2f} {by_otter / cold:5.1f} {by_otter / (torch_import + tests):5.1f}"
+        cells += f" {statistics.median(cpu['otter']) / cold_cpu:5.1f}"
     else:
-        cells += f" {'-':>6} {'-':>5} {'-':>5}"
+        cells += f" {'-':>6} {'-':>5} {'-':>5} {'-':>5}"
     grade(assignment, assignment.reference_file)  # warms this process up: zygote started, tests imported
     cells += f" {grade(assignment, assignment.reference_file).execution_time:6.2f}"
     if with_bank:
