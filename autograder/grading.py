@@ -129,13 +129,23 @@ class GraderPlugin(AutograderPlugin):
         return min(requested, self.max_call_seconds or requested)
 
 
+class Interrupt:
+    """Whether pytest caught a Ctrl-C: its exit status, and this hook, also say "interrupted" for
+    tests that cannot be collected (with ``Session.Interrupted``, a subclass)."""
+
+    seen = False
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        self.seen = self.seen or excinfo.type is KeyboardInterrupt
+
+
 def run_tests(plugin: AutograderPlugin, paths: list[Path], rootdir: Path, *options: str, helpers: tuple = ()) -> None:
     """Run pytest in this process on ``paths`` with ``plugin``; quiet unless it breaks."""
     args = ["-q", *UNREAD_PLUGINS, "--noconftest", "--import-mode=importlib", "-c", os.devnull, *options]
-    output = io.StringIO()
+    output, interrupt = io.StringIO(), Interrupt()
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-        code = pytest.main([*args, "--rootdir", str(rootdir), *map(str, paths)], plugins=[plugin, *helpers])
-    if code == pytest.ExitCode.INTERRUPTED:  # pytest caught a Ctrl-C: it is the command's to end on
+        code = pytest.main([*args, "--rootdir", str(rootdir), *map(str, paths)], plugins=[plugin, interrupt, *helpers])
+    if interrupt.seen:  # pytest caught a Ctrl-C: it is the command's to end on
         raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GradingError(f"the tests of {plugin.assignment.id} could not run: {_why(output.getvalue(), paths)}")
