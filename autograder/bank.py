@@ -171,6 +171,7 @@ MAX_CALLS_PER_TASK = 3  # the failing calls of a task that a candidate mistake i
 MAX_FUNCTION_RUNS = 60  # runs of bank entries on function calls, per grading
 MAX_PROBE_RUNS = 16  # runs on probe calls (which may train a model), per grading
 CACHE_BYTES = 64 * 2**20  # outputs of bank entries kept for later gradings in the same process
+RICH_ANSWER_BYTES = 64 * 2**10  # an answer this large, reproduced, names a mistake on its own
 
 
 class Explainer:
@@ -178,9 +179,10 @@ class Explainer:
 
     Run once, after every test: for each failing task, its failing calls with different
     inputs (cheap function calls before probes) are replayed on the bank's mistakes that
-    break this task and only tasks that failed too. A mistake is named only when it
-    reproduces at least :data:`MIN_AGREEING_CALLS` of them, and all of those checked (the
-    same values, or the same exception type): one matching call may be a coincidence. A
+    break this task and only tasks that failed too. A mistake is named only when the task
+    has at least :data:`MIN_AGREEING_CALLS` of them and the mistake reproduces all of those
+    checked (the same values, or the same exception type): one matching small call may be a
+    coincidence; the check stops at a reproduced answer of :data:`RICH_ANSWER_BYTES`. A
     mistake whose declared symptom is not in the failure messages is not run at all, nor one
     that breaks its task's rule (see :func:`caught_by_rule`). Each
     candidate stops at its first mismatch, each grading has a fixed budget of runs, and the
@@ -226,7 +228,11 @@ class Explainer:
         return sorted(fitting, key=lambda entry: (entry.loses[0] != task, -len(entry.symptom)))
 
     def _reproduces(self, entry: Entry, calls: list[context.Call], budget: dict[str, int]) -> bool | None:
-        """Whether ``entry`` gives what the submission gave on every call; None when the budget runs out."""
+        """Whether ``entry`` gives what the submission gave on every call; None when the budget runs out.
+
+        An answer of :data:`RICH_ANSWER_BYTES` or more (a trained network's weights, its batches)
+        that the entry reproduces decides alone: no coincidence matches so many numbers, and the
+        other calls would each cost another training."""
         for call in calls:
             kind = "probe" if call.kind == "probe" else "function"
             if budget[kind] == 0:
@@ -234,6 +240,8 @@ class Explainer:
             budget[kind] -= 1
             if not _same_outcome(call, self._output(entry, call)):
                 return False
+            if not call.raised and protocol.size_of([call.value, call.args_after]) >= RICH_ANSWER_BYTES:
+                return True
         return True
 
     def _output(self, entry: Entry, call: context.Call) -> Outcome:
