@@ -188,12 +188,22 @@ def write_record(out: Path, record: dict) -> None:
     path = record_path(out, record["key"])
     partial = path.with_suffix(".json.partial")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        results_folder(out)
         partial.write_text(json.dumps(record, indent=1))
         os.replace(partial, path)
     except OSError as error:
         partial.unlink(missing_ok=True)
         raise BatchError(f"cannot write the result of {record['key']} in {path.parent}: {error.strerror}") from None
+
+
+def results_folder(out: Path) -> Path:
+    """``out/results``, made where missing: open to its owner only, for every result holds a student's
+    code (where sandboxes share the filesystem, as ``users`` mode does, no other uid may read them)."""
+    folder = out / RESULTS
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    return folder
 
 
 def identity(item: Found) -> dict:
@@ -275,6 +285,7 @@ def grade_all(
     if not queue:
         return
     count, max_call_seconds = min(jobs, len(queue)), stamp.options.get("max_call_seconds")
+    results_folder(out)  # before any sandbox starts, so that each has it hidden
     with WorkerPool(assignment, count, max_call_seconds, allow_unisolated, note, (out, *hidden)) as pool:
         for (item, sha), outcome in pool.grade([(item.path, (item, sha)) for item, sha in queue]):
             record = new_record(item, assignment, stamp, sha, outcome)

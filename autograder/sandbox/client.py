@@ -424,7 +424,7 @@ class Sandbox:
             "hidden": self.hidden,
         }
         try:
-            self.pid, self._pidfd = shared_zygote().fork(request, child_end)
+            self.pid, self._pidfd = shared_zygote().fork(request, child_end, self.preload)
         finally:
             child_end.close()
         message, _ = self._exchange(None, self.limits.import_seconds, "import")

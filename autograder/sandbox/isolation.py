@@ -128,8 +128,16 @@ def inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
+# The folders at the top of the tree that hold the system (programs, libraries, devices, settings):
+# a sandbox sees these read-only, and of every other top folder only what Python loads code from.
+SYSTEM_FOLDERS = frozenset({"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "usr"})
+
+
 def confine_files(hidden: list[str], keep: list[str], writable: str) -> None:
-    """Make every file read-only, cover ``hidden`` folders, bring back ``keep`` and ``writable``."""
+    """Make every file read-only, cover ``hidden`` folders and every top folder but the system's
+    (where users, courses, classes and results live: ``/home``, ``/srv``, ``/work``, ...), bring back
+    ``keep`` and ``writable``."""
+    hidden = [*hidden, *_outside_the_system()]
     keep = sorted({os.path.realpath(path) for path in keep if os.path.isdir(path)})
     keep = [path for path in keep if not any(inside(path, other) and other != path for other in keep)]
     writable = os.path.realpath(writable)
@@ -149,6 +157,13 @@ def confine_files(hidden: list[str], keep: list[str], writable: str) -> None:
     _set_read_only(writable, False, recursive=False)
     for handle in handles.values():
         os.close(handle)
+
+
+def _outside_the_system() -> list[str]:
+    """Every folder at the top of the tree but the system's (a link there, such as ``/lib`` to
+    ``/usr/lib``, is left alone: what it leads to is the system's)."""
+    tops = [os.path.join("/", name) for name in os.listdir("/") if name not in SYSTEM_FOLDERS]
+    return [top for top in tops if os.path.isdir(top) and not os.path.islink(top)]
 
 
 def own_folder(folder: str) -> None:

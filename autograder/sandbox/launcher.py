@@ -103,12 +103,20 @@ class Zygote:
             with self._lock:
                 self._control.send(json.dumps({"op": "preload", "modules": list(modules)}).encode())
 
-    def fork(self, request: dict, channel: socket.socket) -> tuple[int, int | None]:
-        """Start a sandbox; returns its process id and a pidfd of the process running the submission."""
-        with self._lock:
-            self._wait_ready()
-            socket.send_fds(self._control, [json.dumps(request).encode()], [channel.fileno()])
-            reply, fds, _, _ = socket.recv_fds(self._control, 1024, 1)
+    def fork(self, request: dict, channel: socket.socket, preload: tuple[str, ...] = ()) -> tuple[int, int | None]:
+        """Start a sandbox; returns its process id and a pidfd of the process running the submission.
+
+        The request (its folders and limits: who is graded, where the class is) goes in a memory file
+        only the sandbox reads: the zygote, whose memory later sandboxes inherit, never holds it."""
+        memory = _memory_file(request)
+        try:
+            with self._lock:
+                self._wait_ready()
+                message = json.dumps({"op": "sandbox", "preload": list(preload)}).encode()
+                socket.send_fds(self._control, [message], [channel.fileno(), memory])
+                reply, fds, _, _ = socket.recv_fds(self._control, 1024, 1)
+        finally:
+            os.close(memory)
         if not reply:
             raise ZygoteError("the grader lost its sandboxes (the sandbox zygote has stopped)")
         return int(json.loads(reply)["pid"]), fds[0] if fds else None
@@ -128,13 +136,10 @@ class Zygote:
             "umask": _umask(),
             "dont_write_bytecode": sys.dont_write_bytecode,
         }
-        memory = os.memfd_create("autograder-grader", os.MFD_CLOEXEC)
+        memory = _memory_file(payload)
         here = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         status_read, status_write = os.pipe()
         try:
-            with open(memory, "wb", closefd=False) as file:
-                file.write(json.dumps(payload).encode())
-            os.lseek(memory, 0, os.SEEK_SET)
             request = json.dumps({"op": "grader", "preload": list(preload)}).encode()
             with self._lock:
                 self._wait_ready()
@@ -159,6 +164,21 @@ class Zygote:
     def close(self) -> None:
         """Hang up; the zygote leaves by itself, and nothing waits for it."""
         self._control.close()
+
+
+def _memory_file(data: dict) -> int:
+    """A memory file holding ``data`` as JSON, read from its start."""
+    memory = os.memfd_create("autograder-request", os.MFD_CLOEXEC)
+    with open(memory, "wb", closefd=False) as file:
+        file.write(json.dumps(data).encode())
+    os.lseek(memory, 0, os.SEEK_SET)
+    return memory
+
+
+def read_memory_file(fd: int) -> dict:
+    """What :func:`_memory_file` holds (the descriptor is closed)."""
+    with open(fd, "rb") as file:
+        return json.loads(file.read())
 
 
 class GraderProcess:
@@ -261,8 +281,7 @@ def become_grader(payload_fd: int, cwd_fd: int, fds: list[int], control: socket.
     global _zygote, _is_grader
     code, interrupted = 1, False
     try:
-        with open(payload_fd, "rb") as file:
-            payload = json.loads(file.read())
+        payload = read_memory_file(payload_fd)
         os.fchdir(cwd_fd)
         os.close(cwd_fd)
         os.environ.clear()

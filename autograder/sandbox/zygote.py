@@ -13,10 +13,11 @@ unprivileged user namespaces refuses that).
 Requests on the control socket are JSON. ``{"op": "preload", "modules": [...]}`` imports
 modules an assignment's sandboxes will need (its manifest's ``sandbox_preload``, e.g.
 ``torch._dynamo``, which ``torch.optim`` imports on first use at a cost of seconds), once per
-zygote, as soon as the grader knows the assignment. A sandbox request carries one end of a
-fresh socket pair; the reply is ``{"pid": ...}`` with a pidfd of the process that runs the
-submission (the first of its pid namespace), with which the grader kills it without racing
-the reuse of its id.
+zygote, as soon as the grader knows the assignment. A sandbox request,
+``{"op": "sandbox", "preload": [...]}``, carries one end of a fresh socket pair and a memory file
+holding the sandbox's settings, which only the sandbox reads; the reply is ``{"pid": ...}``
+with a pidfd of the process that runs the submission (the first of its pid namespace), with
+which the grader kills it without racing the reuse of its id.
 
 ``{"op": "grader", "preload": [...]}`` forks a grader (``launcher.become_grader``) with a
 control connection of its own, on which it asks for its sandboxes; it comes with a memory
@@ -87,9 +88,9 @@ def answer(connection: socket.socket, ready: dict) -> bool:
         pid, pidfd = fork_grader(fds, ready, connection)
         socket.send_fds(connection, [json.dumps({"pid": pid}).encode()], [pidfd])
         os.close(pidfd)
-    elif len(fds) == 1:
+    elif request.get("op") == "sandbox" and len(fds) == 2:
         preload(request.get("preload", []))  # already done when the grader sent them first
-        pid, pidfd = fork_sandbox(fds[0], request)
+        pid, pidfd = fork_sandbox(*fds)
         socket.send_fds(connection, [json.dumps({"pid": pid}).encode()], [] if pidfd is None else [pidfd])
         if pidfd is not None:
             os.close(pidfd)
@@ -162,16 +163,20 @@ def reap(*_: object) -> None:
                 os.close(pipe)
 
 
-def fork_sandbox(channel_fd: int, request: dict) -> tuple[int, int | None]:
-    """Fork a sandbox; returns its first process's id and a pidfd of the one that runs the submission."""
+def fork_sandbox(channel_fd: int, request_fd: int) -> tuple[int, int | None]:
+    """Fork a sandbox; returns its first process's id and a pidfd of the one that runs the submission.
+
+    The sandbox reads its request (``request_fd``, a memory file) after the fork: its folders name
+    the class and the student, and the zygote's memory is every later sandbox's."""
     report_read, report_write = os.pipe()
     pid = os.fork()
     if pid == 0:
         close_held()
         os.close(report_read)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        worker.main(channel_fd, request, report_write)
+        worker.main(channel_fd, launcher.read_memory_file(request_fd), report_write)
     os.close(channel_fd)
+    os.close(request_fd)
     os.close(report_write)
     with os.fdopen(report_read, "rb") as report:
         reported = report.read()
