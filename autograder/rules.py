@@ -47,7 +47,9 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import importlib.machinery
 import importlib.util
+import os
 import re
 import sys
 import weakref
@@ -70,6 +72,29 @@ DYNAMIC_MODULES = {
     *("torch.utils.cpp_extension", "torch.load", "sys.modules", "numpy.load"),
 }
 OS_PROCESS_CALLS = ("system", "popen", "exec", "spawn", "posix_spawn", "fork")
+# Modules a library may hand on as one of its attributes (``dataclasses.builtins``, ``os.sys``): reached
+# that way, they are what they are reached directly.
+GATEWAY_MODULES = frozenset(
+    {"builtins", "sys", "os", "posix", "importlib", "subprocess", "pickle", "marshal", "ctypes", "runpy", "imp"}
+    | {"pkgutil", "copyreg", "multiprocessing", "zipimport", "shelve", "types", "inspect"}
+)
+# Attributes of frames, tracebacks and generators: each reaches a namespace (its builtins, its globals).
+FRAME_ATTRIBUTES = frozenset(
+    {"f_builtins", "f_globals", "f_locals", "f_back", "f_code", "tb_frame", "tb_next", "gi_frame", "cr_frame"}
+    | {"ag_frame", "gi_code", "cr_code", "co_consts", "co_names"}
+)
+# The standard library's modules a submission may import: each computes, and none runs code it is
+# given or finds objects by names (those of their names that do are in DYNAMIC_MODULES). Any other
+# module of the standard library is run-time code to the rules (``xmlrpc``, ``unittest``, ``pdb``, ...).
+STANDARD_MODULES = frozenset(
+    {"__future__", "abc", "argparse", "array", "ast", "base64", "binascii", "bisect", "calendar", "cmath"}
+    | {"codecs", "collections", "colorsys", "concurrent", "contextlib", "copy", "csv", "dataclasses", "datetime"}
+    | {"decimal", "difflib", "enum", "errno", "fractions", "functools", "glob", "gzip", "hashlib", "heapq", "html"}
+    | {"io", "itertools", "json", "locale", "logging", "math", "numbers", "operator", "os", "pathlib", "platform"}
+    | {"pprint", "queue", "random", "re", "resource", "secrets", "shutil", "signal", "statistics", "string"}
+    | {"struct", "sys", "tempfile", "textwrap", "threading", "time", "tracemalloc", "traceback", "typing"}
+    | {"unicodedata", "uuid", "warnings", "weakref", "zipfile", "zlib"}
+)
 SAFE_DUNDER_ATTRIBUTES = {"__init__", "__name__", "__doc__", "__qualname__"}
 SAFE_DUNDER_NAMES = {"__name__", "__file__", "__doc__"}
 LOOKUPS = {"getattr": 1, "setattr": 1, "delattr": 1, "attrgetter": 0, "methodcaller": 0}
@@ -821,7 +846,9 @@ def _run_time_code(module: _Module) -> list[tuple[str, int]]:
             elif node.id in module.imports:
                 reasons.append(_dynamic_module(module.imports[node.id]))
         elif isinstance(node, ast.Attribute):
-            if node.attr.startswith("__") and node.attr not in SAFE_DUNDER_ATTRIBUTES:
+            if (
+                node.attr.startswith("__") and node.attr not in SAFE_DUNDER_ATTRIBUTES
+            ) or node.attr in FRAME_ATTRIBUTES:
                 reasons.append(f"`{node.attr}`, which reaches objects by computed names")
             else:
                 reasons.append(_dynamic_module(module.dotted(node) or ""))
@@ -848,15 +875,41 @@ def _dynamic_module(dotted: str) -> str | None:
         return f"`{dotted}`, which runs other programs"
     if any(dotted == m or dotted.startswith(m + ".") for m in DYNAMIC_MODULES):
         return f"`{dotted}`, which runs code it is given or looks things up by computed names"
+    for start in range(1, len(parts)):
+        if parts[start] in GATEWAY_MODULES and not _is_submodule(".".join(parts[: start + 1])):
+            return _dynamic_module(".".join(parts[start:])) or f"`{dotted}`, a module reached through another"
     return None
 
 
 @functools.lru_cache(maxsize=256)
+def _is_submodule(dotted: str) -> bool:
+    """Whether ``dotted`` names a module of its package on disk (``torch.types``), as opposed to an
+    attribute its parent hands on (``dataclasses.builtins``); found from files, nothing imported."""
+    top, *rest = dotted.split(".")
+    try:
+        spec = importlib.util.find_spec(top)  # a top-level name: nothing runs to find it
+    except (ImportError, ValueError):
+        return False
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for index, part in enumerate(rest):
+        packages = [os.path.join(folder, part) for folder in folders if os.path.isdir(os.path.join(folder, part))]
+        if index == len(rest) - 1:
+            suffixes = importlib.machinery.all_suffixes()
+            files = [os.path.join(folder, part + suffix) for folder in folders for suffix in suffixes]
+            return bool(packages) or any(os.path.isfile(file) for file in files)
+        folders = packages
+    return False
+
+
+@functools.lru_cache(maxsize=256)
 def _made_at_run_time(dotted: str) -> str | None:
-    """Why an import may load code written at run time: its module is in no library installed here."""
+    """Why an import may run code the rules cannot read: its module is in no library installed here,
+    or is a module of the standard library outside :data:`STANDARD_MODULES`."""
     top = dotted.split(".")[0]
-    if top in sys.stdlib_module_names or top == "__future__":
+    if top in STANDARD_MODULES:
         return None
+    if top in sys.stdlib_module_names:
+        return f"`{top}`, a module of the standard library that could run code or look things up by name"
     try:
         found = importlib.util.find_spec(top) is not None  # a top-level name: nothing runs to find it
     except (ImportError, ValueError):

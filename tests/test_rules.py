@@ -334,6 +334,39 @@ AUTOGRAD_EVASIONS = {
         def grad_fn(x, y, y_hat, w, b):
             return _imp
         """,
+    "exec handed on by another module": """
+        import dataclasses
+        def grad_fn(x, y, y_hat, w, b):
+            return dataclasses.builtins.exec("out = torch.autograd.grad(y_hat.sum(), w)")
+        """,
+    "sys.modules handed on by os": """
+        import os
+        def grad_fn(x, y, y_hat, w, b):
+            return os.sys.modules["torch"].autograd.grad(y_hat.sum(), w)
+        """,
+    "a method found by name through xmlrpc": """
+        import xmlrpc.server
+        def grad_fn(x, y, y_hat, w, b):
+            xmlrpc.server.resolve_dotted_attribute(y_hat.sum(), "backward")()
+        """,
+    "a method found by name through unittest": """
+        import unittest
+        def grad_fn(x, y, y_hat, w, b):
+            unittest.TestLoader().loadTestsFromName("backward", y_hat.sum())
+        """,
+    "a traceback's frame": """
+        import sys
+        def grad_fn(x, y, y_hat, w, b):
+            try:
+                1 / 0
+            except ZeroDivisionError:
+                return sys.exc_info()[2].tb_frame.f_globals
+        """,
+    "a program run by posix": """
+        import posix
+        def grad_fn(x, y, y_hat, w, b):
+            return posix.system("python -c 1")
+        """,
     "a frame's builtins": """
         import sys
         def grad_fn(x, y, y_hat, w, b):
@@ -352,7 +385,10 @@ CORRECT_01_STYLES = {
     "the standard library's harmless modules": """
         import math, random, string, sys, time, typing, warnings
         from typing import List, Tuple
+        import numpy as np
         import torch
+        torch.random.manual_seed(int(np.random.default_rng(0).integers(10)))
+        TRACE = torch.trace(torch.eye(2))
         def grad_fn(x, y, y_hat, w, b) -> torch.Tensor:
             d = 2 * (y_hat - y)
             return torch.stack([(d * x).mean(), d.mean()])
