@@ -67,11 +67,16 @@ DYNAMIC_MODULES = {
     *("shelve", "logging.config", "unittest.mock", "typing.get_type_hints", "typing.ForwardRef", "string.Formatter"),
     *("sys.path", "sys.meta_path", "sys.path_hooks", "sys.path_importer_cache", "asyncio.subprocess"),
     *("asyncio.create_subprocess_exec", "asyncio.create_subprocess_shell"),
+    *("numpy.f2py", "numpy.distutils", "pandas.eval", "pandas.read_pickle", "pandas.io.pickle", "PIL.ImageMath"),
     *("torch.jit", "torch.fx", "torch.export", "torch.package", "torch.hub", "torch.library", "torch.ops"),
     *("torch.multiprocessing",),
     *("torch.utils.cpp_extension", "torch.load", "sys.modules", "numpy.load"),
 }
 OS_PROCESS_CALLS = ("system", "popen", "exec", "spawn", "posix_spawn", "fork")
+# The libraries a submission may use besides STANDARD_MODULES: each computes (its names that run code
+# they are given are in DYNAMIC_MODULES). Any other installed package is run-time code to the rules:
+# the virtualenv holds Jupyter's and IPython's helpers that import objects by name, template engines, ...
+LIBRARIES = ("torch", "numpy", "scipy", "sklearn", "matplotlib", "pandas", "tqdm", "PIL", "seaborn", "IPython.display")
 # Modules a library may hand on as one of its attributes (``dataclasses.builtins``, ``os.sys``): reached
 # that way, they are what they are reached directly.
 GATEWAY_MODULES = frozenset(
@@ -857,7 +862,10 @@ def _run_time_code(module: _Module) -> list[tuple[str, int]]:
         elif isinstance(node, ast.ImportFrom):
             modules = [node.module or "", *(f"{node.module}.{alias.name}" for alias in node.names)]
             reasons += [_dynamic_module(name) for name in modules]
-            reasons.append(_made_at_run_time(node.module or "") if node.level == 0 else "a relative import")
+            if node.level:
+                reasons.append("a relative import")
+            else:
+                reasons += [_made_at_run_time(name) for name in modules[1:]]
         found += [(reason, line) for reason in reasons if reason]
     return found
 
@@ -878,7 +886,21 @@ def _dynamic_module(dotted: str) -> str | None:
     for start in range(1, len(parts)):
         if parts[start] in GATEWAY_MODULES and not _is_submodule(".".join(parts[: start + 1])):
             return _dynamic_module(".".join(parts[start:])) or f"`{dotted}`, a module reached through another"
+    if parts[0] not in sys.stdlib_module_names and not _allowed_library(dotted) and _installed(parts[0]):
+        return f"`{dotted}`, from a library the rules do not read, which could run code or find objects by name"
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _installed(top: str) -> bool:
+    try:
+        return importlib.util.find_spec(top) is not None  # a top-level name: nothing runs to find it
+    except (ImportError, ValueError):
+        return False
+
+
+def _allowed_library(dotted: str) -> bool:
+    return any(dotted == library or dotted.startswith(library + ".") for library in LIBRARIES)
 
 
 @functools.lru_cache(maxsize=256)
@@ -904,17 +926,16 @@ def _is_submodule(dotted: str) -> bool:
 @functools.lru_cache(maxsize=256)
 def _made_at_run_time(dotted: str) -> str | None:
     """Why an import may run code the rules cannot read: its module is in no library installed here,
-    or is a module of the standard library outside :data:`STANDARD_MODULES`."""
+    or is a module of the standard library outside :data:`STANDARD_MODULES`, or of a library
+    outside :data:`LIBRARIES`."""
     top = dotted.split(".")[0]
     if top in STANDARD_MODULES:
         return None
     if top in sys.stdlib_module_names:
         return f"`{top}`, a module of the standard library that could run code or look things up by name"
-    try:
-        found = importlib.util.find_spec(top) is not None  # a top-level name: nothing runs to find it
-    except (ImportError, ValueError):
-        found = False
-    return None if found else f"`{top}`, a module not installed, which your code could write as it runs"
+    if not _installed(top):
+        return f"`{top}`, a module not installed, which your code could write as it runs"
+    return _dynamic_module(dotted)
 
 
 def _module_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:

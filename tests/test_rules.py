@@ -367,6 +367,26 @@ AUTOGRAD_EVASIONS = {
         def grad_fn(x, y, y_hat, w, b):
             return posix.system("python -c 1")
         """,
+    "an object imported by name through traitlets": """
+        from traitlets.utils.importstring import import_item
+        def grad_fn(x, y, y_hat, w, b):
+            return import_item("torch.autograd.grad")(y_hat.sum(), w)
+        """,
+    "an object imported by name through IPython": """
+        import IPython.display
+        def grad_fn(x, y, y_hat, w, b):
+            return IPython.utils.importstring.import_item("torch.autograd.grad")(y_hat.sum(), w)
+        """,
+    "a template that runs code": """
+        import jinja2
+        def grad_fn(x, y, y_hat, w, b):
+            return jinja2.Template("{{ f(a, b) }}").render(f=w.add, a=b, b=y)
+        """,
+    "a Fortran function compiled at run time": """
+        import numpy.f2py
+        def grad_fn(x, y, y_hat, w, b):
+            return numpy.f2py.compile("subroutine g; end", modulename="g")
+        """,
     "a frame's builtins": """
         import sys
         def grad_fn(x, y, y_hat, w, b):
@@ -387,6 +407,10 @@ CORRECT_01_STYLES = {
         from typing import List, Tuple
         import numpy as np
         import torch
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+        from sklearn.model_selection import train_test_split
+        from scipy import special
         torch.random.manual_seed(int(np.random.default_rng(0).integers(10)))
         TRACE = torch.trace(torch.eye(2))
         def grad_fn(x, y, y_hat, w, b) -> torch.Tensor:
