@@ -16,7 +16,7 @@ import json
 import textwrap
 
 from autograder.course import Assignment, CourseError, Task, import_module_file
-from autograder.rules import FAMILIES, MAX_UNITS
+from autograder.rules import FAMILIES, LIBRARIES, MAX_UNITS
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 RULE_START = "Rule:"  # the docstring paragraph that carries a task's rule
@@ -29,7 +29,9 @@ RULES_CHECKED = (
     "`from torch import softmax as s`); a function of your own by that name does not. A task "
     "that breaks its rule gets no points. Code built at run time (`eval`, `exec`, `getattr` "
     "with a computed name, ...), importing the grader (`autograder`) and a module too big to check "
-    f"(more than {MAX_UNITS:,} definitions and statements) break every rule."
+    f"(more than {MAX_UNITS:,} definitions and statements) break every rule. So does importing a "
+    "module that can run code it is given: use the standard library's modules that compute (`math`, "
+    f"`random`, `typing`, ...) and {', '.join(f'`{name}`' for name in LIBRARIES)}."
 )
 
 
