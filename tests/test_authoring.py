@@ -63,8 +63,8 @@ def test_a_rule_written_once_in_the_manifest_is_rendered_by_sync_everywhere_stud
         docstrings = docstrings_of(path.read_text())
         assert rule in docstrings["grad_fn"] and "Rule:" not in docstrings["training_loop"]
     readme = (public / "README.md").read_text()
-    rules = readme[readme.index("## Rules") : readme.index("## ", readme.index("## Rules") + 1)]
-    assert "- `grad_fn`: by hand, no autograd. Not allowed: `backward`," in rules and "`training_loop`" not in rules
+    section = readme[readme.index("## Rules") : readme.index("## ", readme.index("## Rules") + 1)]
+    assert "- `grad_fn`: by hand, no autograd. Not allowed: `backward`," in section and "`training_loop`" not in section
     cells = nbformat.read(public / "gradient_descent.ipynb", as_version=4).cells
     assert any(cell.source.startswith("## 6. `grad_fn`") and rule in cell.source for cell in cells)
     assert expected.read_text() == values
